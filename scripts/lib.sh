@@ -1,0 +1,22 @@
+# Shared helpers for rust_bond's scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+RB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything built or downloaded lives outside the checkout, so a fresh clone
+# reuses it and `git clean` never costs a kernel build.
+RB_CACHE=${RUST_BOND_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_bond}
+
+# Pinned tool versions.
+RB_BINDGEN_VERSION=0.70.1
+RB_KERNEL_PKG=linux-source-6.12
+RB_BINDGEN=$RB_CACHE/bindgen-$RB_BINDGEN_VERSION/bin/bindgen
+# Debian's rustc-web: the rustup toolchains have no rust-src, which the
+# kernel needs to build `core`.
+RB_RUSTC=/usr/bin/rustc
+
+step() { printf '==> %s\n' "$*" >&2; }
+die() {
+	printf 'error: %s\n' "$1" >&2
+	[ $# -gt 1 ] && printf '  fix: %s\n' "$2" >&2
+	exit 1
+}
