@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
+
+// Pure bonding logic: no kernel types, no `unsafe`. Built into the module and,
+// through `host.rs`, by `cargo test` on the host. This file is `include!`d by
+// `host.rs`, so it holds no inner attributes; the crate docs live there and
+// on the `mod` declaration in `bond_main.rs`.
+
+pub(crate) mod options;
