@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rust_bond: build, test and try the module.
+#
+#   make            build rust_bond.ko against KDIR (default: the test kernel)
+#   make demo       set everything up, boot a VM and show rust_bond at work
+#   make check      set everything up, run every test; last line: N passed, N failed
+#   make setup      install packages and build the cached test kernel only
+#   make clean
+#
+# Kbuild does the actual module build (see Kbuild; kbuild reads it in
+# preference to this file); this file only drives it.
+
+SHELL := /bin/bash
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+CACHE ?= $(or $(RUST_BOND_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust_bond)
+
+# The kernel to build against; the project's test kernel unless given.
+KDIR ?= $(shell $(TOP)/scripts/build-kernel --print 2>/dev/null)
+# Debian's rustc-web (the kernel needs its rust-src); bindgen as set up.
+RUSTC ?= /usr/bin/rustc
+BINDGEN ?= $(shell . $(TOP)/scripts/lib.sh && echo $$RB_BINDGEN)
+KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) RUSTC=$(RUSTC) HOSTRUSTC=$(RUSTC) \
+	BINDGEN=$(BINDGEN) CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
+
+.PHONY: all modules setup demo check clean test-host
+
+all: modules
+
+modules:
+	@test -f $(KDIR)/Makefile || { echo "error: no kernel build at KDIR='$(KDIR)'"; \
+		echo "  fix: run 'make setup' for the test kernel, or pass KDIR=<Rust-enabled kernel build>"; exit 1; }
+	$(KMAKE) modules
+
+setup:
+	@$(TOP)/scripts/setup-host
+	@$(TOP)/scripts/build-kernel >/dev/null
+
+demo: setup
+	@$(MAKE) --no-print-directory -s modules
+	@$(TOP)/scripts/vm-run -- $(TOP)/scripts/demo
+
+check: setup
+	@$(TOP)/tests/run
+
+clean:
+	@if [ -f "$(KDIR)/Makefile" ]; then $(KMAKE) clean; fi
+	rm -rf $(TOP)/rust_bond/core/target $(TOP)/out

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rust_bond: Linux NIC bonding as a Rust kernel module.
+//!
+//! It offers the interface of the in-tree bonding driver (module options,
+//! sysfs, `/proc/net/bonding`, iproute2) so that existing scripts and tools
+//! work unchanged. See `Documentation/rust_bond.rst`.
+
+use bond::RustBond;
+use kernel::prelude::*;
+
+mod bond;
+/// Pure logic shared with the host tests (`cargo test` in `rust_bond/core`).
+#[path = "core/mod.rs"]
+mod bond_core;
+mod kext;
+mod sys;
+
+module! {
+    type: RustBond,
+    name: "rust_bond",
+    author: "rust_bond developers",
+    description: "Ethernet Channel Bonding Driver, in Rust",
+    license: "GPL",
+}

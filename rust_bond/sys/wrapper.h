@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C API rust_bond binds to. Kbuild runs bindgen over this header with the
+ * target kernel's own flags, so struct layouts always match its .config.
+ * `static inline` functions become real symbols through the wrappers bindgen
+ * writes to bindings_wrap.c; the few macros bindgen cannot see are in
+ * helpers.h.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_bonding.h>
+#include <linux/moduleparam.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/net_namespace.h>
+#include "helpers.h"
