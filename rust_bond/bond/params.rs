@@ -7,7 +7,13 @@ use crate::bond_core::options::{self, Mode, OptId};
 use crate::kext::params::module_param;
 use kernel::prelude::*;
 
-module_param!(MAX_BONDS, "max_bonds", int, 1, "Max number of bonded devices");
+module_param!(
+    MAX_BONDS,
+    "max_bonds",
+    int,
+    1,
+    "Max number of bonded devices"
+);
 module_param!(
     TX_QUEUES,
     "tx_queues",

@@ -93,7 +93,10 @@ static MODE_TBL: [OptValue; 7] = [
     v("balance-tlb", 5, 0),
     v("balance-alb", 6, 0),
 ];
-static PPS_TBL: [OptValue; 2] = [v("default", 1, VAL_DEFAULT), v("maxval", u16::MAX as u64, VAL_MAX)];
+static PPS_TBL: [OptValue; 2] = [
+    v("default", 1, VAL_DEFAULT),
+    v("maxval", u16::MAX as u64, VAL_MAX),
+];
 static FAIL_OVER_MAC_TBL: [OptValue; 3] = [
     v("none", 0, VAL_DEFAULT),
     v("active", 1, 0),
@@ -401,7 +404,10 @@ impl BondOption {
 
     /// The name of `value`, for options shown by name.
     pub(crate) fn value_name(&self, value: u64) -> Option<&'static str> {
-        self.values.iter().find(|v| v.value == value).map(|v| v.name)
+        self.values
+            .iter()
+            .find(|v| v.value == value)
+            .map(|v| v.name)
     }
 
     /// The accepted names, for error messages: `balance-rr, active-backup, ...`.
@@ -410,7 +416,12 @@ impl BondOption {
     }
 
     /// Whether the option may change now (`bond_opt_check_deps()`).
-    pub(crate) fn check_deps(&self, mode: Mode, has_slaves: bool, is_up: bool) -> Result<(), OptError> {
+    pub(crate) fn check_deps(
+        &self,
+        mode: Mode,
+        has_slaves: bool,
+        is_up: bool,
+    ) -> Result<(), OptError> {
         if self.unsupp_modes & mode.bit() != 0 {
             Err(OptError::NotInMode)
         } else if self.flags & OPT_NOSLAVES != 0 && has_slaves {
@@ -480,7 +491,12 @@ mod tests {
     #[test]
     fn every_id_has_one_entry() {
         for o in &OPTIONS {
-            assert_eq!(OPTIONS.iter().filter(|p| p.id == o.id).count(), 1, "{}", o.name);
+            assert_eq!(
+                OPTIONS.iter().filter(|p| p.id == o.id).count(),
+                1,
+                "{}",
+                o.name
+            );
             assert_eq!(get(o.id).name, o.name);
             assert!(o.desc.len() > 10);
         }
@@ -615,13 +631,25 @@ mod tests {
     fn deps_follow_bond_opt_check_deps() {
         let mode = get(OptId::Mode);
         assert_eq!(mode.check_deps(Mode::RoundRobin, false, false), Ok(()));
-        assert_eq!(mode.check_deps(Mode::RoundRobin, true, true), Err(OptError::HasSlaves));
-        assert_eq!(mode.check_deps(Mode::RoundRobin, false, true), Err(OptError::IsUp));
+        assert_eq!(
+            mode.check_deps(Mode::RoundRobin, true, true),
+            Err(OptError::HasSlaves)
+        );
+        assert_eq!(
+            mode.check_deps(Mode::RoundRobin, false, true),
+            Err(OptError::IsUp)
+        );
         let pps = get(OptId::PacketsPerSlave);
-        assert_eq!(pps.check_deps(Mode::ActiveBackup, false, false), Err(OptError::NotInMode));
+        assert_eq!(
+            pps.check_deps(Mode::ActiveBackup, false, false),
+            Err(OptError::NotInMode)
+        );
         assert_eq!(pps.check_deps(Mode::RoundRobin, true, true), Ok(()));
         let fom = get(OptId::FailOverMac);
-        assert_eq!(fom.check_deps(Mode::ActiveBackup, true, false), Err(OptError::HasSlaves));
+        assert_eq!(
+            fom.check_deps(Mode::ActiveBackup, true, false),
+            Err(OptError::HasSlaves)
+        );
     }
 
     #[test]
@@ -630,9 +658,15 @@ mod tests {
         assert_eq!(parse_mode(b"0"), Ok(Mode::RoundRobin));
         assert_eq!(parse_mode(b"802.3ad"), Err(Some(Mode::Ieee8023ad)));
         assert_eq!(parse_mode(b"nonsense"), Err(None));
-        assert_eq!(Mode::ActiveBackup.description(), "fault-tolerance (active-backup)");
+        assert_eq!(
+            Mode::ActiveBackup.description(),
+            "fault-tolerance (active-backup)"
+        );
         assert_eq!(Mode::from_value(4).unwrap().name(), "802.3ad");
         let names = std::format!("{}", get(OptId::Mode).names());
-        assert!(names.starts_with("balance-rr, active-backup, balance-xor"), "{names}");
+        assert!(
+            names.starts_with("balance-rr, active-backup, balance-xor"),
+            "{names}"
+        );
     }
 }

@@ -12,11 +12,11 @@
 use super::rtnl::RtnlHeld;
 use super::skb::SkBuff;
 use crate::sys;
-use kernel::ffi::c_int;
 use core::fmt;
 use core::marker::PhantomData;
 use kernel::build_error;
 use kernel::error::{from_result, Error, Result, VTABLE_DEFAULT_ERROR};
+use kernel::ffi::c_int;
 use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -52,24 +52,6 @@ impl NetDevice {
             *b = unsafe { core::ptr::read_volatile(name.cast::<u8>().add(i)) };
         }
         DevName(out)
-    }
-
-    /// `dev->flags` (`IFF_*`), as `READ_ONCE()` reads them.
-    pub(crate) fn flags(&self) -> u32 {
-        // SAFETY: A live device; `flags` is written under RTNL and read
-        // locklessly all over the stack, as here.
-        unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).flags) }
-    }
-
-    /// Whether the interface is administratively up.
-    pub(crate) fn is_up(&self) -> bool {
-        self.flags() & sys::net_device_flags_IFF_UP != 0
-    }
-
-    /// Whether the device reports carrier.
-    pub(crate) fn carrier_ok(&self) -> bool {
-        // SAFETY: A live device; `netif_carrier_ok` only tests a bit.
-        unsafe { sys::netif_carrier_ok(self.as_raw()) }
     }
 
     /// Turns the device's carrier on or off (any context).
@@ -222,9 +204,8 @@ impl<T: Driver> Device<T> {
     /// The driver's per-device state.
     pub(crate) fn data(&self) -> &T::Data {
         // SAFETY: The private area holds an initialised `T::Data` from
-        // registration until the destructor runs, which the net core does
-        // only after every reference to the device (including this borrow)
-        // is gone.
+        // registration until the destructor runs, which the core does only
+        // once every reference to the device (this borrow too) is gone.
         unsafe { &*sys::netdev_priv(self.as_raw()).cast::<T::Data>() }
     }
 }

@@ -90,7 +90,11 @@ pub(crate) enum ParamOps {
 
 impl KernelParam {
     /// Describes parameter `name` (NUL-terminated) stored at `arg`.
-    pub(crate) const fn new(name: &'static [u8], ops: ParamOps, arg: *mut kernel::ffi::c_void) -> Self {
+    pub(crate) const fn new(
+        name: &'static [u8],
+        ops: ParamOps,
+        arg: *mut kernel::ffi::c_void,
+    ) -> Self {
         let ops = match ops {
             ParamOps::Int => &raw const sys::param_ops_int,
             ParamOps::Charp => &raw const sys::param_ops_charp,
