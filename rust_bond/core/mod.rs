@@ -5,4 +5,6 @@
 // `host.rs`, so it holds no inner attributes; the crate docs live there and
 // on the `mod` declaration in `bond_main.rs`.
 
+pub(crate) mod link;
 pub(crate) mod options;
+pub(crate) mod select;
