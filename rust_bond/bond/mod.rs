@@ -1,98 +1,252 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The bond device and the module's life cycle.
+//! The driver: the module's life cycle, `bonding_masters`, and the
+//! netdevice events of bonds and their ports.
 
+mod config;
+mod device;
+mod failover;
+mod files;
 mod params;
+mod port;
+mod proc;
 
-use crate::bond_core::options::Mode;
-use crate::kext::netdev::{self, iff, Device, Driver, Setup};
-use crate::kext::rtnl::{Rtnl, RtnlHeld};
-use crate::kext::skb::SkBuff;
+use config::Values;
+use device::{BondDev, BondDriver};
 use kernel::c_str;
 use kernel::prelude::*;
+use kernel::str::CStr;
 use params::Params;
+use port::{BondRx, Leave};
 
-/// The state of one bond, in its device's private area.
-pub(crate) struct Bond {
-    mode: Mode,
+use crate::kext::netdev::{self, NetDevice};
+use crate::kext::notifier::{NetdevEvent, NetdevNotifier, NotifierBlock, NotifierReg};
+use crate::kext::print::dev_info;
+use crate::kext::procfs::ProcDir;
+use crate::kext::rtnl::{Rtnl, RtnlHeld, RtnlLocked};
+use crate::kext::rx::RxReg;
+use crate::kext::sysfs::{ClassAttr, ClassFile, ClassFileReg, StoreInput, SysfsBuf};
+
+/// What bonds created after load need: the /proc directory and the
+/// defaults from the module parameters.
+struct Globals {
+    proc_dir: ProcDir,
+    defaults: Values,
+    tx_queues: u32,
 }
 
-/// The bond's `net_device_ops`.
-pub(crate) struct BondDriver;
+static GLOBALS: RtnlLocked<Option<Globals>> = RtnlLocked::new(None);
 
-#[vtable]
-impl Driver for BondDriver {
-    type Data = Bond;
+/// `/proc/net/bonding`, while the module is loaded.
+fn proc_dir(rtnl: &RtnlHeld) -> Option<&ProcDir> {
+    GLOBALS.get(rtnl).as_ref().map(|g| &g.proc_dir)
+}
 
-    fn setup(dev: &mut Setup<'_>) {
-        // As bond_setup(): a master that transmits without the core's
-        // queue or tx lock. IFF_BONDING is deliberately not set: other
-        // kernel code (the C bonding driver's notifiers, team, RDMA) would
-        // then take our private data for a C `struct bonding`.
-        dev.add_flags(iff::MASTER);
-        dev.change_priv_flags(
-            iff::UNICAST_FLT | iff::NO_QUEUE,
-            iff::XMIT_DST_RELEASE | iff::TX_SKB_SHARING,
-        );
-        dev.set_lltx();
-        dev.set_netns_immutable();
-        dev.set_max_mtu(netdev::ETH_MAX_MTU);
-        dev.random_mac();
-    }
+/// Creates a bond with the module's defaults.
+fn create_bond<'r>(rtnl: &'r mut RtnlHeld, name: &CStr) -> Result<&'r BondDev> {
+    let (defaults, txqs) = match GLOBALS.get(rtnl) {
+        Some(g) => (g.defaults.clone(), g.tx_queues),
+        None => return Err(ENODEV),
+    };
+    device::create(rtnl, name, txqs, defaults)
+}
 
-    fn open(_dev: &Device<Self>, _rtnl: &RtnlHeld) -> Result {
+/// `/sys/class/net/bonding_masters`.
+struct Masters;
+
+static MASTERS: ClassAttr<Masters> = ClassAttr::new(c_str!("bonding_masters"));
+
+impl ClassFile for Masters {
+    fn show(out: &mut SysfsBuf<'_>) -> Result {
+        let rtnl = crate::kext::rtnl::lock_or_restart()?;
+        let mut names = KVec::new();
+        netdev::for_each::<BondDriver>(&rtnl, |d| {
+            let _ = names.push(d.name(), GFP_KERNEL);
+        });
+        drop(rtnl);
+        let _ = files::write_list(out, names.into_iter());
         Ok(())
     }
 
-    fn stop(_dev: &Device<Self>, _rtnl: &RtnlHeld) -> Result {
+    /// `+name` creates a bond, `-name` deletes one (`bonding_store_bonds()`).
+    fn store(input: &StoreInput<'_>) -> Result {
+        let bytes = input.bytes();
+        let start = bytes
+            .iter()
+            .position(|c| !c.is_ascii_whitespace())
+            .unwrap_or(bytes.len());
+        let rest = &bytes[start..];
+        let cmd = &rest[..rest
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(rest.len())
+            .min(16)];
+        if cmd.len() <= 1 || !files::valid_name(&cmd[1..]) || !matches!(cmd[0], b'+' | b'-') {
+            pr_err!("no command found in bonding_masters - use +ifname or -ifname\n");
+            return Err(EPERM);
+        }
+        let name = &cmd[1..];
+        let shown = core::str::from_utf8(name).unwrap_or("?");
+        let mut buf = [0u8; 17];
+        buf[..name.len()].copy_from_slice(name);
+        let cname = CStr::from_bytes_with_nul(&buf[..=name.len()]).map_err(|_| EINVAL)?;
+        let mut rtnl = Rtnl::lock();
+        if cmd[0] == b'+' {
+            pr_info!("{} is being created...\n", shown);
+            match create_bond(&mut rtnl, cname) {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    if e == EEXIST {
+                        pr_info!("{} already exists\n", shown);
+                    } else {
+                        pr_info!("{} creation failed\n", shown);
+                    }
+                    Err(e)
+                }
+            }
+        } else {
+            let mut found = false;
+            netdev::unregister_where::<BondDriver>(&mut rtnl, |d| {
+                let hit = !found && d.name().as_bytes() == name;
+                if hit {
+                    pr_info!("{} is being deleted...\n", shown);
+                    found = true;
+                }
+                hit
+            });
+            if found {
+                Ok(())
+            } else {
+                pr_err!("unable to delete non-existent {}\n", shown);
+                Err(ENODEV)
+            }
+        }
+    }
+}
+
+/// Reacts to events of bonds and their ports.
+struct Events;
+
+static EVENTS: NotifierBlock<Events> = NotifierBlock::new();
+
+impl NetdevNotifier for Events {
+    fn event(event: NetdevEvent, dev: &NetDevice, rtnl: &mut RtnlHeld) -> Result {
+        if let Some(bond) = BondDev::try_from(dev) {
+            if event == NetdevEvent::ChangeName {
+                proc::rename(bond, rtnl);
+            }
+            return Ok(());
+        }
+        // Events of a port: only ours, found through its receive handler.
+        let Some(port) = RxReg::<BondRx>::port_of(dev, rtnl) else {
+            return Ok(());
+        };
+        let Some(bond) = BondDev::try_from(&port.bond) else {
+            return Ok(());
+        };
+        match event {
+            NetdevEvent::Unregister => {
+                let mut cfg = bond.data().cfg.lock();
+                if let Some(i) = cfg.index_of(&port) {
+                    port::release(bond, &mut cfg, i, Leave::Unregister, rtnl);
+                }
+            }
+            NetdevEvent::Up | NetdevEvent::Change | NetdevEvent::Down => {
+                if event != NetdevEvent::Down {
+                    port.update_speed_duplex(rtnl);
+                }
+                let mut cfg = bond.data().cfg.lock();
+                failover::port_event(bond, &mut cfg, &port, rtnl);
+            }
+            NetdevEvent::ChangeName => {
+                let mut cfg = bond.data().cfg.lock();
+                if cfg.mode() != crate::bond_core::options::Mode::ActiveBackup
+                    || cfg.values.primary().is_empty()
+                {
+                    return Ok(());
+                }
+                let was_primary = cfg.primary.is_some();
+                if cfg
+                    .primary
+                    .as_ref()
+                    .is_some_and(|p| kernel::sync::Arc::ptr_eq(p, &port))
+                {
+                    cfg.primary = None;
+                } else if dev.name().as_bytes() == cfg.values.primary() {
+                    cfg.primary = Some(port.clone());
+                } else {
+                    return Ok(());
+                }
+                // bonding.ko's message, with its argument as it has it.
+                if was_primary {
+                    dev_info!(
+                        bond,
+                        "Primary slave changed to {}, reselecting active slave\n",
+                        dev.name()
+                    );
+                } else {
+                    dev_info!(
+                        bond,
+                        "Primary slave changed to none, reselecting active slave\n"
+                    );
+                }
+                failover::select_active(bond, &mut cfg, rtnl);
+            }
+            _ => {}
+        }
         Ok(())
     }
-
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff) {
-        // No slaves yet: nothing can carry the frame.
-        dev.tx_dropped_inc();
-        drop(skb);
-    }
 }
 
-/// Creates one bond named `bond%d` (the next free number).
-fn create(rtnl: &mut RtnlHeld, params: &Params) -> Result {
-    let dev = netdev::register::<BondDriver>(
-        rtnl,
-        c_str!("bond%d"),
-        params.tx_queues,
-        Bond { mode: params.mode },
-    )?;
-    // No slave, no carrier (bonding does the same after registering).
-    dev.set_carrier(false);
-    pr_info!("{}: created, mode {}\n", dev.name(), dev.data().mode.name());
-    Ok(())
+/// The loaded module.
+pub(crate) struct RustBond {
+    events: Option<NotifierReg<Events>>,
+    masters: Option<ClassFileReg<Masters>>,
 }
-
-/// The loaded module: owns every bond device it created.
-pub(crate) struct RustBond;
 
 impl kernel::Module for RustBond {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("Ethernet Channel Bonding Driver, in Rust\n");
         let params = Params::from_module()?;
+        {
+            let mut rtnl = Rtnl::lock();
+            let proc_dir = ProcDir::new(c_str!("bonding")).inspect_err(|_| {
+                pr_warn!("Warning: Cannot create /proc/net/bonding\n");
+            })?;
+            *GLOBALS.get_mut(&mut rtnl) = Some(Globals {
+                proc_dir,
+                defaults: params.defaults.clone(),
+                tx_queues: params.tx_queues,
+            });
+        }
+        // From here, dropping `this` undoes whatever was set up.
+        let mut this = RustBond {
+            events: None,
+            masters: None,
+        };
+        this.masters = Some(MASTERS.create()?);
+        this.events = Some(EVENTS.register()?);
         let mut rtnl = Rtnl::lock();
         for _ in 0..params.max_bonds {
-            if let Err(e) = create(&mut rtnl, &params) {
+            if let Err(e) = create_bond(&mut rtnl, c_str!("bond%d")) {
                 pr_err!("Error: could not create a bond: error {}\n", e.to_errno());
-                netdev::unregister_where::<BondDriver>(&mut rtnl, |_| true);
                 return Err(e);
             }
         }
-        Ok(RustBond)
+        Ok(this)
     }
 }
 
 impl Drop for RustBond {
     fn drop(&mut self) {
+        {
+            let mut rtnl = Rtnl::lock();
+            netdev::unregister_where::<BondDriver>(&mut rtnl, |_| true);
+            // Releasing RTNL frees the bonds before anything else goes.
+        }
+        self.events.take();
+        self.masters.take();
         let mut rtnl = Rtnl::lock();
-        netdev::unregister_where::<BondDriver>(&mut rtnl, |_| true);
-        // Dropping the guard releases RTNL, which frees the devices (and
-        // their `Bond`s) before the module's code goes away.
+        GLOBALS.get_mut(&mut rtnl).take();
     }
 }

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Module parameters: declared here, checked once at load against the
-//! option table, then copied by every bond created.
+//! Module parameters: bonding.ko's, declared here and checked once at load
+//! against the option table into the defaults every new bond copies.
 
-use crate::bond_core::options::{self, Mode, OptId};
-use crate::kext::params::module_param;
+use super::config::Values;
+use crate::bond_core::link::ms_to_ticks;
+use crate::bond_core::options::{self, get, Mode, OptId};
+use crate::kext::params::{module_param, CharpParam, IntParam};
 use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// An `int` parameter's value when it was not given.
+const UNSET: i32 = i32::MIN;
 
 module_param!(
     MAX_BONDS,
@@ -21,13 +27,127 @@ module_param!(
     options::TX_QUEUES_DEFAULT,
     "Max number of transmit queues (default = 16)"
 );
-module_param!(MODE, "mode", charp, options::get(OptId::Mode).desc);
+module_param!(MODE, "mode", charp, get(OptId::Mode).desc);
+module_param!(MIIMON, "miimon", int, UNSET, get(OptId::Miimon).desc);
+module_param!(UPDELAY, "updelay", int, UNSET, get(OptId::Updelay).desc);
+module_param!(
+    DOWNDELAY,
+    "downdelay",
+    int,
+    UNSET,
+    get(OptId::Downdelay).desc
+);
+module_param!(
+    USE_CARRIER,
+    "use_carrier",
+    int,
+    UNSET,
+    get(OptId::UseCarrier).desc
+);
+module_param!(PRIMARY, "primary", charp, get(OptId::Primary).desc);
+module_param!(
+    PRIMARY_RESELECT,
+    "primary_reselect",
+    charp,
+    get(OptId::PrimaryReselect).desc
+);
+module_param!(
+    FAIL_OVER_MAC,
+    "fail_over_mac",
+    charp,
+    get(OptId::FailOverMac).desc
+);
+module_param!(
+    NUM_GRAT_ARP,
+    "num_grat_arp",
+    int,
+    UNSET,
+    get(OptId::NumGratArp).desc
+);
+module_param!(
+    NUM_UNSOL_NA,
+    "num_unsol_na",
+    int,
+    UNSET,
+    get(OptId::NumUnsolNa).desc
+);
+module_param!(
+    ALL_SLAVES_ACTIVE,
+    "all_slaves_active",
+    int,
+    UNSET,
+    get(OptId::AllSlavesActive).desc
+);
+module_param!(
+    RESEND_IGMP,
+    "resend_igmp",
+    int,
+    UNSET,
+    get(OptId::ResendIgmp).desc
+);
+module_param!(
+    PACKETS_PER_SLAVE,
+    "packets_per_slave",
+    int,
+    UNSET,
+    get(OptId::PacketsPerSlave).desc
+);
+// Options of features rust_bond does not implement: declared so that
+// giving one fails the load by name instead of being ignored.
+module_param!(
+    XMIT_HASH_POLICY,
+    "xmit_hash_policy",
+    charp,
+    get(OptId::XmitHashPolicy).desc
+);
+module_param!(LACP_RATE, "lacp_rate", charp, get(OptId::LacpRate).desc);
+module_param!(AD_SELECT, "ad_select", charp, get(OptId::AdSelect).desc);
+module_param!(
+    ARP_INTERVAL,
+    "arp_interval",
+    int,
+    UNSET,
+    get(OptId::ArpInterval).desc
+);
+module_param!(
+    ARP_IP_TARGET,
+    "arp_ip_target",
+    charp,
+    get(OptId::ArpIpTarget).desc
+);
+module_param!(
+    ARP_VALIDATE,
+    "arp_validate",
+    charp,
+    get(OptId::ArpValidate).desc
+);
+module_param!(
+    ARP_ALL_TARGETS,
+    "arp_all_targets",
+    charp,
+    get(OptId::ArpAllTargets).desc
+);
+module_param!(
+    MIN_LINKS,
+    "min_links",
+    int,
+    UNSET,
+    get(OptId::MinLinks).desc
+);
+module_param!(
+    LP_INTERVAL,
+    "lp_interval",
+    int,
+    UNSET,
+    get(OptId::LpInterval).desc
+);
 
 /// The module parameters, validated.
 pub(crate) struct Params {
     pub(crate) max_bonds: u32,
     pub(crate) tx_queues: u32,
-    pub(crate) mode: Mode,
+    /// What each new bond starts with.
+    pub(crate) defaults: Values,
 }
 
 /// Checks one integer parameter against its range; logs what was wrong.
@@ -47,6 +167,90 @@ fn in_range(name: &str, value: i32, range: core::ops::RangeInclusive<i32>) -> Re
     }
 }
 
+fn show(s: &CStr) -> &str {
+    s.to_str().unwrap_or("(not UTF-8)")
+}
+
+/// An int option given at load, checked against the table.
+fn int_option(id: OptId, p: &IntParam) -> Result<Option<u64>> {
+    let value = p.get();
+    if value == UNSET {
+        return Ok(None);
+    }
+    let opt = get(id);
+    match opt.check_int(value) {
+        Some(v) => Ok(Some(v)),
+        None => {
+            let (min, max) = opt.range().unwrap_or((0, 1));
+            pr_err!(
+                "Error: {} ({}) not in range {}-{}\n",
+                opt.name,
+                value,
+                min,
+                max
+            );
+            Err(EINVAL)
+        }
+    }
+}
+
+/// A named option given at load (`primary_reselect=better`).
+fn named_option(id: OptId, p: &CharpParam) -> Result<Option<u64>> {
+    let Some(s) = p.get() else {
+        return Ok(None);
+    };
+    let opt = get(id);
+    match opt.parse(s.as_bytes()) {
+        Some(v) => Ok(Some(v)),
+        None => {
+            pr_err!(
+                "Error: Invalid {} \"{}\" ({} accepts {})\n",
+                opt.name,
+                show(s),
+                opt.name,
+                opt.names()
+            );
+            Err(EINVAL)
+        }
+    }
+}
+
+/// Fails if an option of a feature rust_bond lacks was given.
+fn refuse_unimplemented() -> Result {
+    let named = [
+        (OptId::XmitHashPolicy, &XMIT_HASH_POLICY),
+        (OptId::LacpRate, &LACP_RATE),
+        (OptId::AdSelect, &AD_SELECT),
+        (OptId::ArpIpTarget, &ARP_IP_TARGET),
+        (OptId::ArpValidate, &ARP_VALIDATE),
+        (OptId::ArpAllTargets, &ARP_ALL_TARGETS),
+    ];
+    let ints = [
+        (OptId::ArpInterval, &ARP_INTERVAL),
+        (OptId::MinLinks, &MIN_LINKS),
+        (OptId::LpInterval, &LP_INTERVAL),
+    ];
+    let given = named
+        .iter()
+        .find(|(_, p)| p.get().is_some())
+        .map(|(id, _)| *id)
+        .or_else(|| {
+            ints.iter()
+                .find(|(_, p)| p.get() != UNSET)
+                .map(|(id, _)| *id)
+        });
+    if let Some(id) = given {
+        let opt = get(id);
+        pr_err!(
+            "Error: option {} is not supported by rust_bond: {}\n",
+            opt.name,
+            opt.desc
+        );
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
 impl Params {
     /// Reads and checks what was given at load. Unlike bonding.ko, which
     /// resets some bad values to defaults with a warning, every bad value
@@ -55,15 +259,16 @@ impl Params {
     pub(crate) fn from_module() -> Result<Self> {
         let max_bonds = in_range("max_bonds", MAX_BONDS.get(), options::MAX_BONDS_RANGE)?;
         let tx_queues = in_range("tx_queues", TX_QUEUES.get(), options::TX_QUEUES_RANGE)?;
-        let mode = match MODE.get() {
-            None => Mode::RoundRobin,
-            Some(s) => match options::parse_mode(s.as_bytes()) {
-                Ok(mode) => mode,
+        refuse_unimplemented()?;
+        let mut v = Values::defaults();
+        if let Some(s) = MODE.get() {
+            match options::parse_mode(s.as_bytes()) {
+                Ok(mode) => v.set(OptId::Mode, mode as u64),
                 Err(None) => {
                     pr_err!(
                         "Error: Invalid bonding mode \"{}\" (mode accepts {})\n",
-                        s.to_str().unwrap_or("?"),
-                        options::get(OptId::Mode).names()
+                        show(s),
+                        get(OptId::Mode).names()
                     );
                     return Err(EINVAL);
                 }
@@ -75,12 +280,70 @@ impl Params {
                     );
                     return Err(EINVAL);
                 }
-            },
-        };
+            }
+        }
+        let ints = [
+            (OptId::Miimon, &MIIMON),
+            (OptId::UseCarrier, &USE_CARRIER),
+            (OptId::NumGratArp, &NUM_GRAT_ARP),
+            (OptId::NumUnsolNa, &NUM_UNSOL_NA),
+            (OptId::AllSlavesActive, &ALL_SLAVES_ACTIVE),
+            (OptId::ResendIgmp, &RESEND_IGMP),
+            (OptId::PacketsPerSlave, &PACKETS_PER_SLAVE),
+        ];
+        for (id, p) in ints {
+            if let Some(value) = int_option(id, p)? {
+                v.set(id, value);
+            }
+        }
+        for (id, p) in [
+            (OptId::PrimaryReselect, &PRIMARY_RESELECT),
+            (OptId::FailOverMac, &FAIL_OVER_MAC),
+        ] {
+            if let Some(value) = named_option(id, p)? {
+                v.set(id, value);
+            }
+        }
+        let miimon = v.get(OptId::Miimon);
+        for (id, p, name) in [
+            (OptId::Updelay, &UPDELAY, "updelay"),
+            (OptId::Downdelay, &DOWNDELAY, "downdelay"),
+        ] {
+            let Some(ms) = int_option(id, p)? else {
+                continue;
+            };
+            if miimon == 0 && ms != 0 {
+                pr_err!("Error: {} ({}) needs miimon, which is not set\n", name, ms);
+                return Err(EINVAL);
+            }
+            let (ticks, rounded) = ms_to_ticks(ms, miimon);
+            if rounded {
+                pr_warn!(
+                    "Warning: {} ({}) is not a multiple of miimon ({}), {} rounded to {} ms\n",
+                    name,
+                    ms,
+                    miimon,
+                    name,
+                    ticks * miimon
+                );
+            }
+            v.set(id, ticks);
+        }
+        if let Some(s) = PRIMARY.get() {
+            if v.mode() == Mode::ActiveBackup {
+                v.set_primary(s.as_bytes());
+            } else {
+                pr_warn!(
+                    "Warning: {} primary device specified but has no effect in {} mode\n",
+                    show(s),
+                    v.mode().name()
+                );
+            }
+        }
         Ok(Self {
             max_bonds,
             tx_queues,
-            mode,
+            defaults: v,
         })
     }
 }

@@ -85,6 +85,11 @@ impl PortLink {
         Self { state, delay: 0 }
     }
 
+    /// A port entering `state` with `delay` ticks of delay ahead.
+    pub(crate) const fn with_delay(state: LinkState, delay: u64) -> Self {
+        Self { state, delay }
+    }
+
     /// Ticks left of the current up or down delay.
     pub(crate) fn delay(&self) -> u64 {
         self.delay
@@ -160,14 +165,40 @@ impl PortLink {
         step
     }
 
-    /// The port's link is known down at once (carrier lost, device down):
-    /// the fast path that does not wait for a tick. With a downdelay the
-    /// port enters FAIL and the monitor counts the delay as usual.
-    pub(crate) fn lost(&mut self, d: Delays) -> Step {
-        if self.state != LinkState::Up {
-            return Step::Same;
+    /// A carrier or up/down event of the port, acted on at once instead
+    /// of at the next tick. Only transitions that start or cancel a delay
+    /// (or decide without one) happen here; counting a delay down stays
+    /// with the monitor's ticks, so up- and downdelay last as long as with
+    /// polling alone.
+    pub(crate) fn event(&mut self, link_ok: bool, d: Delays, no_active: bool) -> Step {
+        match (self.state, link_ok) {
+            // A delay starts in full: the event is not a tick.
+            (LinkState::Up, false) => {
+                self.delay = d.downdelay;
+                if self.delay == 0 {
+                    self.state = LinkState::Down;
+                    return Step::Down;
+                }
+                self.state = LinkState::Fail;
+                Step::DownIn {
+                    ms: d.downdelay * d.miimon_ms,
+                }
+            }
+            (LinkState::Down, true) => {
+                self.delay = if no_active { 0 } else { d.updelay };
+                if self.delay == 0 {
+                    self.state = LinkState::Up;
+                    return Step::Up;
+                }
+                self.state = LinkState::Back;
+                Step::UpIn {
+                    ms: d.updelay * d.miimon_ms,
+                }
+            }
+            // Cancelling a delay is the same as at a tick.
+            (LinkState::Fail, true) | (LinkState::Back, false) => self.tick(link_ok, d, no_active),
+            _ => Step::Same,
         }
-        self.tick(false, d, false)
     }
 }
 
@@ -198,7 +229,12 @@ mod tests {
 
     /// Runs ticks with the given carrier samples; returns the states and
     /// steps after each tick.
-    fn run(start: LinkState, d: Delays, samples: &[bool], no_active: bool) -> std::vec::Vec<(LinkState, Step)> {
+    fn run(
+        start: LinkState,
+        d: Delays,
+        samples: &[bool],
+        no_active: bool,
+    ) -> std::vec::Vec<(LinkState, Step)> {
         let mut p = PortLink::new(start);
         samples
             .iter()
@@ -251,14 +287,39 @@ mod tests {
     }
 
     #[test]
-    fn fast_path_loss_follows_downdelay() {
+    fn events_act_at_once_but_do_not_count_delays() {
         let mut p = PortLink::new(Up);
-        assert_eq!(p.lost(D0), Step::Down);
+        assert_eq!(p.event(false, D0, false), Step::Down);
         assert_eq!(p.state, Down);
+        assert_eq!(p.event(true, D0, false), Step::Up);
         let mut p = PortLink::new(Up);
-        assert_eq!(p.lost(D2), Step::DownIn { ms: 300 });
+        assert_eq!(p.event(false, D2, false), Step::DownIn { ms: 300 });
         assert_eq!(p.state, Fail);
-        assert_eq!(p.lost(D2), Step::Same);
+        // The whole downdelay is still ahead; more "down" events do not
+        // shorten it ...
+        assert_eq!(p.delay(), 3);
+        assert_eq!(p.event(false, D2, false), Step::Same);
+        assert_eq!(p.delay(), 3);
+        // ... but a recovery cancels it at once.
+        assert_eq!(p.event(true, D2, false), Step::UpAgain { ms: 0 });
+        // Back from down with an updelay: the delay starts, nothing more.
+        let mut p = PortLink::new(Down);
+        assert_eq!(p.event(true, D2, false), Step::UpIn { ms: 200 });
+        assert_eq!(p.event(true, D2, false), Step::Same);
+        assert_eq!((p.state, p.delay()), (Back, 2));
+        // Without an active port the first one back skips updelay.
+        let mut p = PortLink::new(Down);
+        assert_eq!(p.event(true, D2, true), Step::Up);
+    }
+
+    #[test]
+    fn event_then_ticks_wait_the_full_downdelay() {
+        // Lost between ticks: DOWN only on the 4th tick after (3 ticks of
+        // delay fully elapsed), never earlier than polling would allow.
+        let mut p = PortLink::new(Up);
+        p.event(false, D2, false);
+        let steps: std::vec::Vec<_> = (0..4).map(|_| p.tick(false, D2, false)).collect();
+        assert_eq!(steps, [Step::Same, Step::Same, Step::Same, Step::Down]);
     }
 
     #[test]

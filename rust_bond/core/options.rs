@@ -122,22 +122,85 @@ static RESEND_IGMP_TBL: [OptValue; 3] = [
     v("default", 1, VAL_DEFAULT),
 ];
 
+static XMIT_HASH_TBL: [OptValue; 6] = [
+    v("layer2", 0, VAL_DEFAULT),
+    v("layer3+4", 1, 0),
+    v("layer2+3", 2, 0),
+    v("encap2+3", 3, 0),
+    v("encap3+4", 4, 0),
+    v("vlan+srcmac", 5, 0),
+];
+static ARP_VALIDATE_TBL: [OptValue; 7] = [
+    v("none", 0, VAL_DEFAULT),
+    v("active", 1, 0),
+    v("backup", 2, 0),
+    v("all", 3, 0),
+    v("filter", 4, 0),
+    v("filter_active", 5, 0),
+    v("filter_backup", 6, 0),
+];
+static ARP_ALL_TARGETS_TBL: [OptValue; 2] = [v("any", 0, VAL_DEFAULT), v("all", 1, 0)];
+static LACP_ACTIVE_TBL: [OptValue; 2] = [v("off", 0, 0), v("on", 1, VAL_DEFAULT)];
+static LACP_RATE_TBL: [OptValue; 2] = [v("slow", 0, 0), v("fast", 1, 0)];
+static AD_SELECT_TBL: [OptValue; 3] = [
+    v("stable", 0, VAL_DEFAULT),
+    v("bandwidth", 1, 0),
+    v("count", 2, 0),
+];
+static LP_INTERVAL_TBL: [OptValue; 2] = [
+    v("minval", 1, VAL_MIN | VAL_DEFAULT),
+    v("maxval", INT_MAX, VAL_MAX),
+];
+static TLB_DYNAMIC_LB_TBL: [OptValue; 2] = [v("off", 0, 0), v("on", 1, VAL_DEFAULT)];
+static AD_ACTOR_SYS_PRIO_TBL: [OptValue; 2] = [
+    v("minval", 1, VAL_MIN),
+    v("maxval", 65535, VAL_MAX | VAL_DEFAULT),
+];
+static AD_USER_PORT_KEY_TBL: [OptValue; 2] = [
+    v("minval", 0, VAL_MIN | VAL_DEFAULT),
+    v("maxval", 1023, VAL_MAX),
+];
+static MISSED_MAX_TBL: [OptValue; 3] = [
+    v("minval", 1, VAL_MIN),
+    v("maxval", 255, VAL_MAX),
+    v("default", 2, VAL_DEFAULT),
+];
+
 /// Identifies an option of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OptId {
+    Slaves,
     Mode,
-    Miimon,
-    Updelay,
-    Downdelay,
-    UseCarrier,
-    PrimaryReselect,
     FailOverMac,
+    ArpValidate,
+    ArpAllTargets,
+    ArpInterval,
+    ArpIpTarget,
+    Downdelay,
+    Updelay,
+    PeerNotifDelay,
+    LacpActive,
+    LacpRate,
+    AdSelect,
+    XmitHashPolicy,
     NumGratArp,
     NumUnsolNa,
+    Miimon,
+    Primary,
+    PrimaryReselect,
+    UseCarrier,
+    ActiveSlave,
+    QueueId,
     AllSlavesActive,
     ResendIgmp,
+    MinLinks,
+    LpInterval,
     PacketsPerSlave,
-    PeerNotifDelay,
+    TlbDynamicLb,
+    AdActorSysPrio,
+    AdActorSystem,
+    AdUserPortKey,
+    ArpMissedMax,
 }
 
 /// How sysfs prints the current value.
@@ -147,12 +210,32 @@ pub(crate) enum Show {
     NameAndNumber,
     /// A plain decimal.
     Number,
+    /// Text the driver formats (lists, names).
+    Raw,
+    /// Nothing outside 802.3ad (which rust_bond does not implement).
+    Only8023ad,
+}
+
+/// How much of an option rust_bond implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Support {
+    /// Works as in bonding.ko.
+    Full,
+    /// Stored and shown, checked as bonding.ko checks it, but it only
+    /// matters in modes rust_bond does not implement (as in bonding.ko,
+    /// where it has no effect in balance-rr and active-backup either).
+    Inert,
+    /// A feature rust_bond lacks (the ARP monitor, queue mapping): values
+    /// other than the default are refused with `-EOPNOTSUPP`.
+    Refused,
 }
 
 /// The option may only change while the bond has no slaves.
 const OPT_NOSLAVES: u8 = 1 << 0;
 /// The option may only change while the bond is down.
 const OPT_IFDOWN: u8 = 1 << 1;
+/// The value is a string the driver interprets (no table).
+const OPT_RAWVAL: u8 = 1 << 2;
 
 /// One bonding option (`bond_option`).
 #[derive(Debug)]
@@ -162,6 +245,7 @@ pub(crate) struct BondOption {
     /// One line for `modinfo` and the documentation.
     pub(crate) desc: &'static str,
     pub(crate) show: Show,
+    pub(crate) support: Support,
     values: &'static [OptValue],
     flags: u8,
     /// Modes (as `Mode::bit()`) in which the option cannot be set.
@@ -174,125 +258,112 @@ const fn all_modes_except(modes: u8) -> u8 {
     ALL_MODES & !modes
 }
 
-/// Every option rust_bond implements, in bonding's sysfs order.
-pub(crate) static OPTIONS: [BondOption; 13] = [
+const ONLY_8023AD: u8 = all_modes_except(Mode::Ieee8023ad.bit());
+const NOT_ARP: u8 = Mode::Ieee8023ad.bit() | Mode::Tlb.bit() | Mode::Alb.bit();
+const USES_PRIMARY: u8 = Mode::ActiveBackup.bit() | Mode::Tlb.bit() | Mode::Alb.bit();
+
+// A row of the table: one argument per column reads best.
+#[allow(clippy::too_many_arguments)]
+const fn opt(
+    id: OptId,
+    name: &'static str,
+    desc: &'static str,
+    show: Show,
+    support: Support,
+    values: &'static [OptValue],
+    flags: u8,
+    unsupp_modes: u8,
+) -> BondOption {
     BondOption {
-        id: OptId::Mode,
-        name: "mode",
-        desc: "Mode of operation; 0 for balance-rr, 1 for active-backup",
-        show: Show::NameAndNumber,
-        values: &MODE_TBL,
-        flags: OPT_NOSLAVES | OPT_IFDOWN,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::Miimon,
-        name: "miimon",
-        desc: "Link check interval in milliseconds",
-        show: Show::Number,
-        values: &INTMAX_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::Updelay,
-        name: "updelay",
-        desc: "Delay before considering link up, in milliseconds",
-        show: Show::Number,
-        values: &INTMAX_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::Downdelay,
-        name: "downdelay",
-        desc: "Delay before considering link down, in milliseconds",
-        show: Show::Number,
-        values: &INTMAX_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::UseCarrier,
-        name: "use_carrier",
-        desc: "Use netif_carrier_ok (vs MII ioctls) in miimon; 0 for off, 1 for on (default)",
-        show: Show::Number,
-        values: &USE_CARRIER_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::PrimaryReselect,
-        name: "primary_reselect",
-        desc: "Reselect primary slave once it comes up; 0 for always (default), 1 for better, 2 for failure",
-        show: Show::NameAndNumber,
-        values: &PRIMARY_RESELECT_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::FailOverMac,
-        name: "fail_over_mac",
-        desc: "For active-backup, do not set all slaves to the same MAC; 0 for none (default), 1 for active, 2 for follow",
-        show: Show::NameAndNumber,
-        values: &FAIL_OVER_MAC_TBL,
-        flags: OPT_NOSLAVES,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::NumGratArp,
-        name: "num_grat_arp",
-        desc: "Number of peer notifications to send on failover event (alias of num_unsol_na)",
-        show: Show::Number,
-        values: &NUM_PEER_NOTIF_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::NumUnsolNa,
-        name: "num_unsol_na",
-        desc: "Number of peer notifications to send on failover event (alias of num_grat_arp)",
-        show: Show::Number,
-        values: &NUM_PEER_NOTIF_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::AllSlavesActive,
-        name: "all_slaves_active",
-        desc: "Keep all frames received on an interface by setting active flag for all slaves; 0 for never (default), 1 for always",
-        show: Show::Number,
-        values: &ALL_SLAVES_ACTIVE_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::ResendIgmp,
-        name: "resend_igmp",
-        desc: "Number of IGMP membership reports to send on link failure",
-        show: Show::Number,
-        values: &RESEND_IGMP_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
-    BondOption {
-        id: OptId::PacketsPerSlave,
-        name: "packets_per_slave",
-        desc: "Packets to send per slave in balance-rr mode; 0 for a random slave, 1 packet per slave (default), >1 packets per slave",
-        show: Show::Number,
-        values: &PPS_TBL,
-        flags: 0,
-        unsupp_modes: all_modes_except(Mode::RoundRobin.bit()),
-    },
-    BondOption {
-        id: OptId::PeerNotifDelay,
-        name: "peer_notif_delay",
-        desc: "Delay between each peer notification on failover event, in milliseconds",
-        show: Show::Number,
-        values: &PEER_NOTIF_DELAY_TBL,
-        flags: 0,
-        unsupp_modes: 0,
-    },
+        id,
+        name,
+        desc,
+        show,
+        support,
+        values,
+        flags,
+        unsupp_modes,
+    }
+}
+
+use Show::{NameAndNumber as Named, Number, Only8023ad, Raw};
+use Support::{Full, Inert, Refused};
+
+/// Every option of bonding.ko, in the order of its sysfs files.
+pub(crate) static OPTIONS: [BondOption; 32] = [
+    opt(OptId::Slaves, "slaves", "Enslave (+ifname) or release (-ifname) a port",
+        Raw, Full, &[], OPT_RAWVAL, 0),
+    opt(OptId::Mode, "mode", "Mode of operation; 0 for balance-rr, 1 for active-backup",
+        Named, Full, &MODE_TBL, OPT_NOSLAVES | OPT_IFDOWN, 0),
+    opt(OptId::FailOverMac, "fail_over_mac",
+        "For active-backup, do not set all slaves to the same MAC; 0 for none (default), 1 for active, 2 for follow",
+        Named, Full, &FAIL_OVER_MAC_TBL, OPT_NOSLAVES, 0),
+    opt(OptId::ArpValidate, "arp_validate", "ARP monitor validation (not implemented: the ARP monitor)",
+        Named, Inert, &ARP_VALIDATE_TBL, 0, NOT_ARP),
+    opt(OptId::ArpAllTargets, "arp_all_targets", "ARP monitor targets policy (not implemented: the ARP monitor)",
+        Named, Inert, &ARP_ALL_TARGETS_TBL, 0, 0),
+    opt(OptId::ArpInterval, "arp_interval", "ARP monitor interval (not implemented: use miimon)",
+        Number, Refused, &INTMAX_TBL, 0, NOT_ARP),
+    opt(OptId::ArpIpTarget, "arp_ip_target", "ARP monitor targets (not implemented: use miimon)",
+        Raw, Refused, &[], OPT_RAWVAL, 0),
+    opt(OptId::Downdelay, "downdelay", "Delay before considering link down, in milliseconds",
+        Number, Full, &INTMAX_TBL, 0, 0),
+    opt(OptId::Updelay, "updelay", "Delay before considering link up, in milliseconds",
+        Number, Full, &INTMAX_TBL, 0, 0),
+    opt(OptId::PeerNotifDelay, "peer_notif_delay",
+        "Delay between each peer notification on failover event, in milliseconds",
+        Number, Full, &PEER_NOTIF_DELAY_TBL, 0, 0),
+    opt(OptId::LacpActive, "lacp_active", "802.3ad LACP active mode (802.3ad is not implemented)",
+        Named, Inert, &LACP_ACTIVE_TBL, OPT_IFDOWN, ONLY_8023AD),
+    opt(OptId::LacpRate, "lacp_rate", "802.3ad LACPDU rate (802.3ad is not implemented)",
+        Named, Inert, &LACP_RATE_TBL, OPT_IFDOWN, ONLY_8023AD),
+    opt(OptId::AdSelect, "ad_select", "802.3ad aggregation selection (802.3ad is not implemented)",
+        Named, Inert, &AD_SELECT_TBL, OPT_IFDOWN, 0),
+    opt(OptId::XmitHashPolicy, "xmit_hash_policy",
+        "Transmit hash policy of balance-xor and 802.3ad (not implemented)",
+        Named, Inert, &XMIT_HASH_TBL, 0, 0),
+    opt(OptId::NumGratArp, "num_grat_arp",
+        "Number of peer notifications to send on failover event (alias of num_unsol_na)",
+        Number, Full, &NUM_PEER_NOTIF_TBL, 0, 0),
+    opt(OptId::NumUnsolNa, "num_unsol_na",
+        "Number of peer notifications to send on failover event (alias of num_grat_arp)",
+        Number, Full, &NUM_PEER_NOTIF_TBL, 0, 0),
+    opt(OptId::Miimon, "miimon", "Link check interval in milliseconds",
+        Number, Full, &INTMAX_TBL, 0, 0),
+    opt(OptId::Primary, "primary", "Primary network device to use",
+        Raw, Full, &[], OPT_RAWVAL, all_modes_except(USES_PRIMARY)),
+    opt(OptId::PrimaryReselect, "primary_reselect",
+        "Reselect primary slave once it comes up; 0 for always (default), 1 for better, 2 for failure",
+        Named, Full, &PRIMARY_RESELECT_TBL, 0, 0),
+    opt(OptId::UseCarrier, "use_carrier",
+        "Use netif_carrier_ok (vs MII ioctls) in miimon; 0 for off, 1 for on (default)",
+        Number, Full, &USE_CARRIER_TBL, 0, 0),
+    opt(OptId::ActiveSlave, "active_slave", "Currently active slave",
+        Raw, Full, &[], OPT_RAWVAL, all_modes_except(USES_PRIMARY)),
+    opt(OptId::QueueId, "queue_id", "Transmit queue of a slave (not implemented: only 0)",
+        Raw, Refused, &[], OPT_RAWVAL, 0),
+    opt(OptId::AllSlavesActive, "all_slaves_active",
+        "Keep all frames received on an interface by setting active flag for all slaves; 0 for never (default), 1 for always",
+        Number, Full, &ALL_SLAVES_ACTIVE_TBL, 0, 0),
+    opt(OptId::ResendIgmp, "resend_igmp", "Number of IGMP membership reports to send on link failure",
+        Number, Full, &RESEND_IGMP_TBL, 0, 0),
+    opt(OptId::MinLinks, "min_links", "Minimum number of available links of 802.3ad (not implemented)",
+        Number, Inert, &INTMAX_TBL, 0, 0),
+    opt(OptId::LpInterval, "lp_interval", "Learning packet interval of balance-tlb/alb (not implemented)",
+        Number, Inert, &LP_INTERVAL_TBL, 0, 0),
+    opt(OptId::PacketsPerSlave, "packets_per_slave",
+        "Packets to send per slave in balance-rr mode; 0 for a random slave, 1 packet per slave (default), >1 packets per slave",
+        Number, Full, &PPS_TBL, 0, all_modes_except(Mode::RoundRobin.bit())),
+    opt(OptId::TlbDynamicLb, "tlb_dynamic_lb", "Dynamic flow shuffling of balance-tlb (not implemented)",
+        Number, Inert, &TLB_DYNAMIC_LB_TBL, OPT_IFDOWN, all_modes_except(Mode::Tlb.bit() | Mode::Alb.bit())),
+    opt(OptId::AdActorSysPrio, "ad_actor_sys_prio", "802.3ad system priority (802.3ad is not implemented)",
+        Only8023ad, Inert, &AD_ACTOR_SYS_PRIO_TBL, 0, ONLY_8023AD),
+    opt(OptId::AdActorSystem, "ad_actor_system", "802.3ad system MAC (802.3ad is not implemented)",
+        Only8023ad, Inert, &[], OPT_RAWVAL, ONLY_8023AD),
+    opt(OptId::AdUserPortKey, "ad_user_port_key", "802.3ad user port key (802.3ad is not implemented)",
+        Only8023ad, Inert, &AD_USER_PORT_KEY_TBL, OPT_IFDOWN, ONLY_8023AD),
+    opt(OptId::ArpMissedMax, "arp_missed_max", "ARP monitor missed replies (not implemented: the ARP monitor)",
+        Number, Inert, &MISSED_MAX_TBL, 0, NOT_ARP),
 ];
 
 /// Why a new value was refused. Each maps to the errno bonding.ko returns.
@@ -413,6 +484,17 @@ impl BondOption {
     /// The accepted names, for error messages: `balance-rr, active-backup, ...`.
     pub(crate) fn names(&self) -> ValueNames {
         ValueNames(self.values)
+    }
+
+    /// Whether the value is a raw string for the driver (`slaves`, ...).
+    pub(crate) fn is_raw(&self) -> bool {
+        self.flags & OPT_RAWVAL != 0
+    }
+
+    /// Whether the option has a maximum, so errors print the range.
+    pub(crate) fn range(&self) -> Option<(u64, u64)> {
+        let max = self.flagged(VAL_MAX)?.value;
+        Some((self.flagged(VAL_MIN).map_or(0, |v| v.value), max))
     }
 
     /// Whether the option may change now (`bond_opt_check_deps()`).
@@ -583,25 +665,71 @@ mod tests {
 
     #[test]
     fn defaults_match_bonding() {
+        // Every option with a value table, and its default as bonding.ko
+        // shows it on a new bond.
         let want: &[(&str, u64)] = &[
             ("mode", 0),
-            ("miimon", 0),
-            ("updelay", 0),
-            ("downdelay", 0),
-            ("use_carrier", 1),
-            ("primary_reselect", 0),
             ("fail_over_mac", 0),
+            ("arp_validate", 0),
+            ("arp_all_targets", 0),
+            ("arp_interval", 0),
+            ("downdelay", 0),
+            ("updelay", 0),
+            ("peer_notif_delay", 0),
+            ("lacp_active", 1),
+            ("lacp_rate", 0),
+            ("ad_select", 0),
+            ("xmit_hash_policy", 0),
             ("num_grat_arp", 1),
             ("num_unsol_na", 1),
+            ("miimon", 0),
+            ("primary_reselect", 0),
+            ("use_carrier", 1),
             ("all_slaves_active", 0),
             ("resend_igmp", 1),
+            ("min_links", 0),
+            ("lp_interval", 1),
             ("packets_per_slave", 1),
-            ("peer_notif_delay", 0),
+            ("tlb_dynamic_lb", 1),
+            ("ad_actor_sys_prio", 65535),
+            ("ad_user_port_key", 0),
+            ("arp_missed_max", 2),
         ];
-        assert_eq!(want.len(), OPTIONS.len());
+        let tabled = OPTIONS.iter().filter(|o| !o.is_raw()).count();
+        assert_eq!(want.len(), tabled);
         for (name, value) in want {
             assert_eq!(find(name).unwrap().default_value(), *value, "{name}");
         }
+    }
+
+    #[test]
+    fn table_order_is_bondings_sysfs_order() {
+        let names: std::vec::Vec<_> = OPTIONS.iter().map(|o| o.name).collect();
+        assert_eq!(
+            &names[..4],
+            ["slaves", "mode", "fail_over_mac", "arp_validate"]
+        );
+        assert_eq!(names.last(), Some(&"arp_missed_max"));
+        assert_eq!(names.len(), 32);
+    }
+
+    #[test]
+    fn mode_dependencies() {
+        let primary = get(OptId::Primary);
+        assert_eq!(
+            primary.check_deps(Mode::RoundRobin, false, false),
+            Err(OptError::NotInMode)
+        );
+        assert_eq!(primary.check_deps(Mode::ActiveBackup, true, true), Ok(()));
+        let lacp = get(OptId::LacpRate);
+        assert_eq!(
+            lacp.check_deps(Mode::ActiveBackup, false, false),
+            Err(OptError::NotInMode)
+        );
+        assert!(get(OptId::Slaves).is_raw());
+        assert_eq!(get(OptId::Miimon).range(), Some((0, INT_MAX)));
+        assert_eq!(get(OptId::Mode).range(), None);
+        assert_eq!(get(OptId::ArpMissedMax).range(), Some((1, 255)));
     }
 
     #[test]

@@ -145,7 +145,13 @@ mod tests {
     #[test]
     fn table() {
         use Reselect::*;
-        let cases: &[(&[LinkState], Option<usize>, Option<usize>, Reselect, Option<usize>)] = &[
+        let cases: &[(
+            &[LinkState],
+            Option<usize>,
+            Option<usize>,
+            Reselect,
+            Option<usize>,
+        )] = &[
             // No primary: keep a working current port ...
             (&[Down, Up], None, Some(1), Always, Some(1)),
             // ... but the first UP port wins under "always" (6.12 prio logic).
@@ -171,7 +177,10 @@ mod tests {
         for (links, primary, current, reselect, want) in cases {
             let ports: std::vec::Vec<_> = links.iter().map(|l| port(*l)).collect();
             let (got, _) = find_best(&ports, sel(*primary, *current, *reselect));
-            assert_eq!(got, *want, "{links:?} primary {primary:?} current {current:?} {reselect:?}");
+            assert_eq!(
+                got, *want,
+                "{links:?} primary {primary:?} current {current:?} {reselect:?}"
+            );
         }
     }
 
@@ -212,6 +221,9 @@ mod tests {
     fn higher_prio_wins_without_primary() {
         let mut ports = [port(Up), port(Up)];
         ports[1].prio = 5;
-        assert_eq!(find_best(&ports, sel(None, Some(0), Reselect::Always)).0, Some(1));
+        assert_eq!(
+            find_best(&ports, sel(None, Some(0), Reselect::Always)).0,
+            Some(1)
+        );
     }
 }

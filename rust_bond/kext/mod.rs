@@ -3,7 +3,29 @@
 //! Safe abstractions over the kernel's C API for what rust_bond needs and
 //! the 6.12 `kernel` crate lacks. All of rust_bond's `unsafe` lives here.
 
+pub(crate) mod errno;
 pub(crate) mod netdev;
+pub(crate) mod notifier;
 pub(crate) mod params;
+pub(crate) mod print;
+pub(crate) mod procfs;
+pub(crate) mod rcu;
 pub(crate) mod rtnl;
+pub(crate) mod rx;
 pub(crate) mod skb;
+pub(crate) mod sysfs;
+pub(crate) mod vec;
+pub(crate) mod work;
+
+/// A random number (`get_random_u32()`), for balance-rr's random mode.
+pub(crate) fn random_u32() -> u32 {
+    // SAFETY: Callable in any context.
+    unsafe { crate::sys::get_random_u32() }
+}
+
+/// The running kernel's release (`uname -r`).
+pub(crate) fn uts_release() -> &'static str {
+    let r: &'static [u8] = crate::sys::UTS_RELEASE;
+    let r = r.strip_suffix(&[0]).unwrap_or(r);
+    core::str::from_utf8(r).unwrap_or("?")
+}

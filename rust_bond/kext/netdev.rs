@@ -3,28 +3,44 @@
 //! Network devices (`struct net_device`) and drivers of them.
 //!
 //! A driver implements [`Driver`]; [`register`] allocates a device whose
-//! private area holds the driver's [`Driver::Data`], and registers it. The
-//! net core owns the device from then on (`needs_free_netdev`): it is freed,
-//! and its data dropped, after it is unregistered and the last reference is
-//! gone. References to devices handed out here are bounded by a callback or
-//! by an RTNL borrow, and the core never frees a device while RTNL is held.
+//! private area holds the driver's [`Driver::Data`] (and two delayed works
+//! the driver can schedule), and registers it. The net core owns the device
+//! from then on (`needs_free_netdev`): it is freed, and its data dropped,
+//! after it is unregistered and the last reference is gone. References to
+//! devices handed out here are bounded by a callback or by an RTNL borrow,
+//! and the core never frees a device while RTNL is held.
 
 use super::rtnl::RtnlHeld;
 use super::skb::SkBuff;
+use super::work::RawDelayedWork;
 use crate::sys;
+use core::ffi::c_void;
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use kernel::build_error;
-use kernel::error::{from_result, Error, Result, VTABLE_DEFAULT_ERROR};
+use kernel::error::{from_result, to_result, Error, Result, VTABLE_DEFAULT_ERROR};
 use kernel::ffi::c_int;
 use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::types::Opaque;
 
+/// A MAC address.
+pub(crate) type MacAddr = [u8; 6];
+
 /// A network device of any driver.
 #[repr(transparent)]
 pub(crate) struct NetDevice(Opaque<sys::net_device>);
+
+// SAFETY: The C API used through `&NetDevice` is callable from any task;
+// each method states the context it needs.
+unsafe impl Sync for NetDevice {}
+// SAFETY: As above; a `NetDevice` is only ever seen behind references.
+unsafe impl Send for NetDevice {}
+
+/// Interface counters (`struct rtnl_link_stats64`).
+pub(crate) type Stats64 = sys::rtnl_link_stats64;
 
 impl NetDevice {
     /// # Safety
@@ -40,18 +56,58 @@ impl NetDevice {
         self.0.get()
     }
 
+    /// The device called `name` in the initial namespace.
+    pub(crate) fn by_name<'r>(name: &[u8], _rtnl: &'r RtnlHeld) -> Option<&'r NetDevice> {
+        let mut buf = [0u8; sys::IFNAMSIZ as usize];
+        if name.is_empty() || name.len() >= buf.len() {
+            return None;
+        }
+        buf[..name.len()].copy_from_slice(name);
+        // SAFETY: RTNL is held, so a device found stays registered (and
+        // allocated) for as long as the proof is borrowed; `buf` is
+        // NUL-terminated.
+        unsafe {
+            let dev = sys::__dev_get_by_name(&raw mut sys::init_net, buf.as_ptr());
+            (!dev.is_null()).then(|| NetDevice::from_raw(dev))
+        }
+    }
+
     /// The interface name. A copy: the name can change under RTNL.
     pub(crate) fn name(&self) -> DevName {
         let mut out = [0u8; sys::IFNAMSIZ as usize];
         // SAFETY: `name` is a fixed array inside a live device. Renames
         // write it under RTNL; like C's lockless readers we tolerate a torn
-        // copy (only used for messages), and read it volatile.
+        // copy, reading it volatile.
         let name = unsafe { &raw const (*self.as_raw()).name };
         for (i, b) in out.iter_mut().enumerate() {
             // SAFETY: `i` < IFNAMSIZ, the array's length.
             *b = unsafe { core::ptr::read_volatile(name.cast::<u8>().add(i)) };
         }
         DevName(out)
+    }
+
+    /// `dev->flags` (`IFF_*`), as `READ_ONCE()` reads them.
+    pub(crate) fn flags(&self) -> u32 {
+        // SAFETY: A live device; `flags` is written under RTNL and read
+        // locklessly all over the stack, as here.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).flags) }
+    }
+
+    /// Whether the interface is administratively up (`IFF_UP`).
+    pub(crate) fn is_up(&self) -> bool {
+        self.flags() & sys::net_device_flags_IFF_UP != 0
+    }
+
+    /// Whether the device is open (`netif_running()`).
+    pub(crate) fn running(&self) -> bool {
+        // SAFETY: A live device; tests a state bit.
+        unsafe { sys::netif_running(self.as_raw()) }
+    }
+
+    /// Whether the device reports carrier.
+    pub(crate) fn carrier_ok(&self) -> bool {
+        // SAFETY: A live device; `netif_carrier_ok` only tests a bit.
+        unsafe { sys::netif_carrier_ok(self.as_raw()) }
     }
 
     /// Turns the device's carrier on or off (any context).
@@ -67,22 +123,300 @@ impl NetDevice {
         }
     }
 
+    /// The hardware type (`ARPHRD_*`).
+    pub(crate) fn dev_type(&self) -> u16 {
+        // SAFETY: A live device; the type changes only under RTNL.
+        unsafe { (*self.as_raw()).type_ }
+    }
+
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: A live device; read as `READ_ONCE(dev->mtu)` would.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).mtu) }
+    }
+
+    /// The current MAC address (zeroes if the device has another kind).
+    pub(crate) fn addr(&self) -> MacAddr {
+        let mut mac = [0u8; 6];
+        // SAFETY: A live device; `dev_addr` holds `addr_len` bytes and is
+        // changed under RTNL (callers that need a stable value hold it).
+        unsafe {
+            let dev = &*self.as_raw();
+            if dev.addr_len as usize == mac.len() && !dev.dev_addr.is_null() {
+                core::ptr::copy_nonoverlapping(dev.dev_addr, mac.as_mut_ptr(), mac.len());
+            }
+        }
+        mac
+    }
+
+    /// `NET_ADDR_*`: how the current MAC address was assigned.
+    pub(crate) fn addr_assign_type(&self) -> u8 {
+        // SAFETY: A live device; written under RTNL.
+        unsafe { (*self.as_raw()).addr_assign_type }
+    }
+
     /// Counts one dropped transmit in the core's per-CPU counters (shown as
     /// `TX dropped` by `ip -s link`).
     pub(crate) fn tx_dropped_inc(&self) {
         // SAFETY: A live device; the counters are per-CPU and lockless.
         unsafe { sys::dev_core_stats_tx_dropped_inc(self.as_raw()) }
     }
+
+    /// The device's counters, as `ip -s link` shows them.
+    pub(crate) fn stats(&self) -> Stats64 {
+        let mut s = Stats64::default();
+        // SAFETY: A live device; `dev_get_stats` fills `s` and may be
+        // called from any process or softirq context.
+        unsafe { sys::dev_get_stats(self.as_raw(), &mut s) };
+        s
+    }
+
+    /// Speed (Mb/s) and duplex (`DUPLEX_*`) from ethtool, if known.
+    pub(crate) fn speed_duplex(&self, _rtnl: &RtnlHeld) -> Option<(u32, u8)> {
+        let mut ks = sys::ethtool_link_ksettings::default();
+        // SAFETY: RTNL is held, as `__ethtool_get_link_ksettings` needs.
+        let ret = unsafe { sys::__ethtool_get_link_ksettings(self.as_raw(), &mut ks) };
+        let (speed, duplex) = (ks.base.speed, ks.base.duplex);
+        if ret < 0 || speed == 0 || speed == u32::MAX {
+            return None;
+        }
+        matches!(u32::from(duplex), sys::DUPLEX_FULL | sys::DUPLEX_HALF).then_some((speed, duplex))
+    }
+
+    /// A counted reference (`dev_hold()`), for keeping the device allocated
+    /// beyond a borrow. It does not stop an unregister: whoever holds one
+    /// must drop it when the device goes (NETDEV_UNREGISTER), or the core
+    /// waits for it forever.
+    pub(crate) fn to_ref(&self) -> NetDevRef {
+        // SAFETY: A live device; taking a reference is always allowed.
+        unsafe { sys::dev_hold(self.as_raw()) };
+        NetDevRef(NonNull::from(self))
+    }
+
+    /// Whether `self` and `other` are the same device.
+    pub(crate) fn is(&self, other: &NetDevice) -> bool {
+        core::ptr::eq(self, other)
+    }
+
+    // Configuration, under RTNL. Each is the C function of the same name.
+
+    pub(crate) fn set_mtu(&self, mtu: u32, _rtnl: &RtnlHeld) -> Result {
+        // SAFETY: RTNL is held; a live device.
+        to_result(unsafe { sys::dev_set_mtu(self.as_raw(), mtu as c_int) })
+    }
+
+    /// Changes the MAC address as `ip link set address` does.
+    pub(crate) fn set_mac(&self, mac: &MacAddr, _rtnl: &RtnlHeld) -> Result {
+        let mut sa = sys::sockaddr {
+            sa_family: self.dev_type(),
+            ..Default::default()
+        };
+        sa.__bindgen_anon_1.bindgen_union_field[..6].copy_from_slice(mac);
+        // SAFETY: RTNL is held; `sa` is a valid sockaddr for the call.
+        to_result(unsafe {
+            sys::dev_set_mac_address(self.as_raw(), &mut sa, core::ptr::null_mut())
+        })
+    }
+
+    /// Takes `mac` as this device's address, announcing the change
+    /// (`bond_set_dev_addr()`: marks it stolen).
+    pub(crate) fn take_mac(&self, mac: &MacAddr, _rtnl: &RtnlHeld) -> Result {
+        // SAFETY: RTNL is held; `mac` has `addr_len` (6) bytes.
+        unsafe {
+            to_result(sys::dev_pre_changeaddr_notify(
+                self.as_raw(),
+                mac.as_ptr(),
+                core::ptr::null_mut(),
+            ))?;
+            sys::dev_addr_set(self.as_raw(), mac.as_ptr());
+            (*self.as_raw()).addr_assign_type = sys::NET_ADDR_STOLEN as u8;
+            sys::call_netdevice_notifiers(sys::netdev_cmd_NETDEV_CHANGEADDR as _, self.as_raw());
+        }
+        Ok(())
+    }
+
+    /// Sets `mac` without notifying (inside `ndo_set_mac_address`, whose
+    /// caller notifies).
+    pub(crate) fn set_addr_quiet(&self, mac: &MacAddr, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; `mac` has `addr_len` (6) bytes.
+        unsafe { sys::dev_addr_set(self.as_raw(), mac.as_ptr()) };
+    }
+
+    /// Gives the device a random MAC address (`eth_hw_addr_random()`);
+    /// `notify` also announces it (NETDEV_CHANGEADDR).
+    pub(crate) fn random_mac(&self, notify: bool, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; a live Ethernet device.
+        unsafe {
+            sys::eth_hw_addr_random(self.as_raw());
+            if notify {
+                sys::call_netdevice_notifiers(
+                    sys::netdev_cmd_NETDEV_CHANGEADDR as _,
+                    self.as_raw(),
+                );
+            }
+        }
+    }
+
+    pub(crate) fn open(&self, _rtnl: &RtnlHeld) -> Result {
+        // SAFETY: RTNL is held; a live device.
+        to_result(unsafe { sys::dev_open(self.as_raw(), core::ptr::null_mut()) })
+    }
+
+    pub(crate) fn close(&self, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; a live device.
+        unsafe { sys::dev_close(self.as_raw()) }
+    }
+
+    pub(crate) fn set_promiscuity(&self, inc: i32, _rtnl: &RtnlHeld) -> Result {
+        // SAFETY: RTNL is held; a live device.
+        to_result(unsafe { sys::dev_set_promiscuity(self.as_raw(), inc) })
+    }
+
+    pub(crate) fn set_allmulti(&self, inc: i32, _rtnl: &RtnlHeld) -> Result {
+        // SAFETY: RTNL is held; a live device.
+        to_result(unsafe { sys::dev_set_allmulti(self.as_raw(), inc) })
+    }
+
+    /// Copies `from`'s unicast and multicast address lists to `self`
+    /// (`dev_uc_sync` + `dev_mc_sync`). Callable in `ndo_set_rx_mode`.
+    pub(crate) fn sync_addrs_from(&self, from: &NetDevice) {
+        // SAFETY: Live devices; the functions take the address locks.
+        unsafe {
+            sys::dev_uc_sync(self.as_raw(), from.as_raw());
+            sys::dev_mc_sync(self.as_raw(), from.as_raw());
+        }
+    }
+
+    /// Removes what `sync_addrs_from(from)` added.
+    pub(crate) fn unsync_addrs_from(&self, from: &NetDevice) {
+        // SAFETY: Live devices; the functions take the address locks.
+        unsafe {
+            sys::dev_uc_unsync(self.as_raw(), from.as_raw());
+            sys::dev_mc_unsync(self.as_raw(), from.as_raw());
+        }
+    }
+
+    /// Like `sync_addrs_from`, for several lower devices of one upper one.
+    pub(crate) fn sync_addrs_multiple_from(&self, from: &NetDevice) {
+        // SAFETY: Live devices; the functions take the address locks.
+        unsafe {
+            sys::dev_uc_sync_multiple(self.as_raw(), from.as_raw());
+            sys::dev_mc_sync_multiple(self.as_raw(), from.as_raw());
+        }
+    }
+
+    /// Whether some rx_handler (bond, bridge, team ...) owns the device.
+    pub(crate) fn rx_handler_busy(&self, _rtnl: &RtnlHeld) -> bool {
+        // SAFETY: RTNL is held; a live device.
+        unsafe { sys::netdev_is_rx_handler_busy(self.as_raw()) }
+    }
+
+    /// The device's master (`ip link ... master X`), if any.
+    pub(crate) fn master<'r>(&self, _rtnl: &'r RtnlHeld) -> Option<&'r NetDevice> {
+        // SAFETY: RTNL is held, which keeps the master registered.
+        unsafe {
+            let m = sys::netdev_master_upper_dev_get(self.as_raw());
+            (!m.is_null()).then(|| NetDevice::from_raw(m))
+        }
+    }
+
+    /// Makes `master` this device's master (what `ip link` shows), as a
+    /// LAG lower of the given `tx_type` (`NETDEV_LAG_TX_TYPE_*`).
+    pub(crate) fn link_master(&self, master: &NetDevice, tx_type: u32, _rtnl: &RtnlHeld) -> Result {
+        let mut info = sys::netdev_lag_upper_info {
+            tx_type,
+            hash_type: sys::netdev_lag_hash_NETDEV_LAG_HASH_NONE,
+        };
+        // SAFETY: RTNL is held; both devices live; `info` is only read
+        // during the call.
+        to_result(unsafe {
+            sys::netdev_master_upper_dev_link(
+                self.as_raw(),
+                master.as_raw(),
+                core::ptr::null_mut(),
+                (&raw mut info).cast(),
+                core::ptr::null_mut(),
+            )
+        })?;
+        // SAFETY: RTNL is held; `flags` is written under RTNL.
+        unsafe { (*self.as_raw()).flags |= sys::net_device_flags_IFF_SLAVE };
+        Ok(())
+    }
+
+    /// Undoes `link_master`.
+    pub(crate) fn unlink_master(&self, master: &NetDevice, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; linked by `link_master`.
+        unsafe {
+            sys::netdev_upper_dev_unlink(self.as_raw(), master.as_raw());
+            (*self.as_raw()).flags &= !sys::net_device_flags_IFF_SLAVE;
+        }
+    }
+
+    /// Sets or clears `IFF_NO_ADDRCONF` (no IPv6 addresses on ports).
+    pub(crate) fn set_no_addrconf(&self, on: bool, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; `priv_flags` is written under RTNL.
+        let bits = unsafe { &mut (*self.as_raw()).__bindgen_anon_1.__bindgen_anon_1 };
+        let flag = sys::netdev_priv_flags_IFF_NO_ADDRCONF as usize;
+        let flags = bits.priv_flags();
+        bits.set_priv_flags(if on { flags | flag } else { flags & !flag });
+    }
+
+    /// Raises a netdevice event about this device (`call_netdevice_notifiers`).
+    pub(crate) fn notify(&self, event: u32, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; a live device.
+        unsafe { sys::call_netdevice_notifiers(event as _, self.as_raw()) };
+    }
+}
+
+/// Netdevice events a driver raises on its own devices.
+pub(crate) mod event {
+    use crate::sys;
+    pub(crate) const BONDING_FAILOVER: u32 = sys::netdev_cmd_NETDEV_BONDING_FAILOVER;
+    pub(crate) const NOTIFY_PEERS: u32 = sys::netdev_cmd_NETDEV_NOTIFY_PEERS;
+    pub(crate) const RESEND_IGMP: u32 = sys::netdev_cmd_NETDEV_RESEND_IGMP;
+    pub(crate) const CHANGEADDR: u32 = sys::netdev_cmd_NETDEV_CHANGEADDR;
+    pub(crate) const RELEASE: u32 = sys::netdev_cmd_NETDEV_RELEASE;
+    pub(crate) const CHANGEINFODATA: u32 = sys::netdev_cmd_NETDEV_CHANGEINFODATA;
+}
+
+/// A counted reference to a device; see [`NetDevice::to_ref`].
+pub(crate) struct NetDevRef(NonNull<NetDevice>);
+
+// SAFETY: Device references may be taken and dropped on any CPU.
+unsafe impl Send for NetDevRef {}
+// SAFETY: `NetDevice` is `Sync`: its methods are safe from any task.
+unsafe impl Sync for NetDevRef {}
+
+impl core::ops::Deref for NetDevRef {
+    type Target = NetDevice;
+    fn deref(&self) -> &NetDevice {
+        // SAFETY: The reference keeps the device allocated.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for NetDevRef {
+    fn drop(&mut self) {
+        // SAFETY: Taken in `to_ref()`; released once.
+        unsafe { sys::dev_put(self.0.as_ptr().cast()) };
+    }
 }
 
 /// An interface name, copied out of its device.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DevName([u8; sys::IFNAMSIZ as usize]);
 
 impl DevName {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         let len = self.0.iter().position(|b| *b == 0).unwrap_or(self.0.len());
         &self.0[..len]
+    }
+
+    /// The name NUL-terminated, for C.
+    pub(crate) fn as_cstr(&self) -> &CStr {
+        let len = self.as_bytes().len();
+        // `len` < IFNAMSIZ: the core always NUL-terminates names.
+        CStr::from_bytes_with_nul(&self.0[..=len.min(self.0.len() - 1)])
+            .unwrap_or(kernel::c_str!(""))
     }
 }
 
@@ -92,6 +426,28 @@ impl fmt::Display for DevName {
             fmt::Write::write_char(f, char::from(*b))?;
         }
         Ok(())
+    }
+}
+
+/// A random, locally administered unicast MAC address (`eth_random_addr`).
+pub(crate) fn random_mac_addr() -> MacAddr {
+    let mut mac = [0u8; 6];
+    // SAFETY: `mac` has the 6 bytes the function writes.
+    unsafe { sys::eth_random_addr(mac.as_mut_ptr()) };
+    mac
+}
+
+/// Displays a MAC address as `aa:bb:cc:dd:ee:ff`.
+pub(crate) struct Mac<'a>(pub(crate) &'a MacAddr);
+
+impl fmt::Display for Mac<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
     }
 }
 
@@ -139,9 +495,21 @@ impl Setup<'_> {
         // `dev_addr` and before registration.
         unsafe { sys::eth_hw_addr_random(&raw mut *self.0) }
     }
+
+    /// Device files the core creates with the device (`sysfs_groups[0]`).
+    pub(crate) fn set_sysfs_group(&mut self, group: &'static super::sysfs::AttrGroup) {
+        self.0.sysfs_groups[0] = group.as_raw();
+    }
 }
 
+/// The delayed works each device of a driver has.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct WorkId(pub(crate) usize);
+
+const WORKS: usize = 2;
+
 /// A driver of network devices: the callbacks of its `net_device_ops`.
+/// Those with a `rtnl` argument run with RTNL held.
 #[vtable]
 pub(crate) trait Driver: Sized + 'static {
     /// Per-device state, in the device's private area, pinned there.
@@ -151,19 +519,83 @@ pub(crate) trait Driver: Sized + 'static {
     fn setup(dev: &mut Setup<'_>);
 
     /// `ndo_open`: the device is being brought up.
-    fn open(_dev: &Device<Self>, _rtnl: &RtnlHeld) -> Result {
+    fn open(_dev: &Device<Self>, _rtnl: &mut RtnlHeld) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `ndo_stop`: the device is being brought down.
-    fn stop(_dev: &Device<Self>, _rtnl: &RtnlHeld) -> Result {
+    fn stop(_dev: &Device<Self>, _rtnl: &mut RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_uninit`: the device is being unregistered (or its registration
+    /// failed); release what refers to it.
+    fn uninit(_dev: &Device<Self>, _rtnl: &mut RtnlHeld) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `ndo_start_xmit`: transmit `skb`, or drop it. Called with bottom
     /// halves off, possibly with interrupts off (netpoll); never sleeps.
     fn start_xmit(dev: &Device<Self>, skb: SkBuff);
+
+    /// `ndo_get_stats64`: fill in the counters. May run in any context
+    /// (including under locks); never sleeps.
+    fn get_stats64(_dev: &Device<Self>, _stats: &mut Stats64) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_add_slave` (`ip link set PORT master DEV`).
+    fn add_slave(_dev: &Device<Self>, _port: &NetDevice, _rtnl: &mut RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_del_slave` (`ip link set PORT nomaster`).
+    fn del_slave(_dev: &Device<Self>, _port: &NetDevice, _rtnl: &mut RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_set_mac_address`. The core notifies the change afterwards.
+    fn set_mac_address(_dev: &Device<Self>, _mac: &MacAddr, _rtnl: &mut RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_change_mtu`; the driver stores the MTU with [`Device::store_mtu`].
+    fn change_mtu(_dev: &Device<Self>, _mtu: u32, _rtnl: &mut RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_change_rx_flags`: `IFF_PROMISC`/`IFF_ALLMULTI` changed (bits of
+    /// `change`).
+    fn change_rx_flags(_dev: &Device<Self>, _change: u32, _rtnl: &mut RtnlHeld) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_set_rx_mode`: the address lists changed. Runs under the
+    /// device's address spinlock: never sleeps.
+    fn set_rx_mode(_dev: &Device<Self>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// A delayed work of the device ran (see [`Device::schedule`]).
+    /// Process context; RTNL is not held (the driver may try it).
+    fn work(_dev: &Device<Self>, _id: WorkId) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
+
+/// The private area of a device of driver `T`: only `register` creates it.
+#[repr(C)]
+struct Priv<T: Driver> {
+    works: [RawDelayedWork; WORKS],
+    data: T::Data,
+}
+
+/// Offset of the private area from the start of the `net_device`
+/// (`netdev_priv()`: the struct's size rounded up to `NETDEV_ALIGN`).
+const PRIV_OFFSET: usize = {
+    let align = sys::NETDEV_ALIGN as usize;
+    (core::mem::size_of::<sys::net_device>() + align - 1) & !(align - 1)
+};
 
 /// A device of driver `T`.
 #[repr(transparent)]
@@ -201,23 +633,110 @@ impl<T: Driver> Device<T> {
         }
     }
 
+    fn private(&self) -> &Priv<T> {
+        // SAFETY: The private area holds an initialised `Priv<T>` from
+        // registration until the destructor, which runs only once every
+        // reference to the device (this borrow too) is gone.
+        unsafe {
+            &*self
+                .as_raw()
+                .cast::<u8>()
+                .add(PRIV_OFFSET)
+                .cast::<Priv<T>>()
+        }
+    }
+
     /// The driver's per-device state.
     pub(crate) fn data(&self) -> &T::Data {
-        // SAFETY: The private area holds an initialised `T::Data` from
-        // registration until the destructor runs, which the core does only
-        // once every reference to the device (this borrow too) is gone.
-        unsafe { &*sys::netdev_priv(self.as_raw()).cast::<T::Data>() }
+        &self.private().data
+    }
+
+    /// Runs [`Driver::work`] with `id` in `ms` milliseconds (at once for
+    /// 0), unless already pending.
+    pub(crate) fn schedule(&self, id: WorkId, ms: u32) {
+        self.private().works[id.0].schedule(ms);
+    }
+
+    /// Cancels work `id` and waits for a run in progress. Sleeps; the work
+    /// must not wait for anything the caller holds (the driver's works
+    /// only *try* RTNL for this reason).
+    pub(crate) fn cancel_work_sync(&self, id: WorkId) {
+        self.private().works[id.0].cancel_sync();
+    }
+
+    /// Stores a new MTU in `ndo_change_mtu` (`WRITE_ONCE(dev->mtu)`).
+    pub(crate) fn store_mtu(&self, mtu: u32, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held, which serialises MTU changes.
+        unsafe { core::ptr::write_volatile(&raw mut (*self.as_raw()).mtu, mtu) };
     }
 }
 
 /// Builds the `net_device_ops` of a driver and holds its callbacks.
 struct Adapter<T: Driver>(PhantomData<T>);
 
+/// Runs `f` with the device and an RTNL proof, for callbacks the core
+/// makes under RTNL, and turns its result into an errno.
+///
+/// # Safety
+///
+/// `dev` is a registered device of `T`, and RTNL is held.
+unsafe fn with_rtnl<T: Driver>(
+    dev: *mut sys::net_device,
+    f: impl FnOnce(&Device<T>, &mut RtnlHeld) -> Result,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: The caller's guarantees.
+        let (dev, mut rtnl) = unsafe { (Device::<T>::from_raw(dev), RtnlHeld::assume_held()) };
+        f(dev, &mut rtnl)?;
+        Ok(0)
+    })
+}
+
 impl<T: Driver> Adapter<T> {
     const OPS: sys::net_device_ops = sys::net_device_ops {
         ndo_open: if T::HAS_OPEN { Some(Self::open) } else { None },
         ndo_stop: if T::HAS_STOP { Some(Self::stop) } else { None },
+        ndo_uninit: if T::HAS_UNINIT {
+            Some(Self::uninit)
+        } else {
+            None
+        },
         ndo_start_xmit: Some(Self::start_xmit),
+        ndo_get_stats64: if T::HAS_GET_STATS64 {
+            Some(Self::get_stats64)
+        } else {
+            None
+        },
+        ndo_add_slave: if T::HAS_ADD_SLAVE {
+            Some(Self::add_slave)
+        } else {
+            None
+        },
+        ndo_del_slave: if T::HAS_DEL_SLAVE {
+            Some(Self::del_slave)
+        } else {
+            None
+        },
+        ndo_set_mac_address: if T::HAS_SET_MAC_ADDRESS {
+            Some(Self::set_mac_address)
+        } else {
+            None
+        },
+        ndo_change_mtu: if T::HAS_CHANGE_MTU {
+            Some(Self::change_mtu)
+        } else {
+            None
+        },
+        ndo_change_rx_flags: if T::HAS_CHANGE_RX_FLAGS {
+            Some(Self::change_rx_flags)
+        } else {
+            None
+        },
+        ndo_set_rx_mode: if T::HAS_SET_RX_MODE {
+            Some(Self::set_rx_mode)
+        } else {
+            None
+        },
         // SAFETY: All-zero is a valid `net_device_ops`: every member is an
         // optional function pointer.
         ..unsafe { core::mem::zeroed() }
@@ -227,25 +746,29 @@ impl<T: Driver> Adapter<T> {
     ///
     /// Called by the core on a device of this driver, with RTNL held.
     unsafe extern "C" fn open(dev: *mut sys::net_device) -> c_int {
-        from_result(|| {
-            // SAFETY: The core calls this on a registered `T` device under
-            // RTNL (`__dev_open`), which also keeps it allocated.
-            let (dev, rtnl) = unsafe { (Device::<T>::from_raw(dev), RtnlHeld::assume_held()) };
-            T::open(dev, &rtnl)?;
-            Ok(0)
-        })
+        // SAFETY: `__dev_open` runs under RTNL on a registered device.
+        unsafe { with_rtnl::<T>(dev, T::open) }
     }
 
     /// # Safety
     ///
     /// Called by the core on a device of this driver, with RTNL held.
     unsafe extern "C" fn stop(dev: *mut sys::net_device) -> c_int {
-        from_result(|| {
-            // SAFETY: As for `open` (`__dev_close_many` runs under RTNL).
-            let (dev, rtnl) = unsafe { (Device::<T>::from_raw(dev), RtnlHeld::assume_held()) };
-            T::stop(dev, &rtnl)?;
-            Ok(0)
-        })
+        // SAFETY: `__dev_close_many` runs under RTNL.
+        unsafe { with_rtnl::<T>(dev, T::stop) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core on a device of this driver, with RTNL held.
+    unsafe extern "C" fn uninit(dev: *mut sys::net_device) {
+        // SAFETY: Unregistering (or a failed registration) runs under RTNL.
+        unsafe {
+            with_rtnl::<T>(dev, |d, r| {
+                T::uninit(d, r);
+                Ok(())
+            })
+        };
     }
 
     /// # Safety
@@ -262,16 +785,102 @@ impl<T: Driver> Adapter<T> {
         sys::netdev_tx_NETDEV_TX_OK
     }
 
+    /// # Safety
+    ///
+    /// Called by the core with a live device and a counters struct.
+    unsafe extern "C" fn get_stats64(dev: *mut sys::net_device, stats: *mut Stats64) {
+        // SAFETY: A live `T` device and a writable counters struct.
+        unsafe { T::get_stats64(Device::<T>::from_raw(dev), &mut *stats) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with two live devices.
+    unsafe extern "C" fn add_slave(
+        dev: *mut sys::net_device,
+        port: *mut sys::net_device,
+        _extack: *mut sys::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: RTNL is held and both devices are registered.
+        unsafe { with_rtnl::<T>(dev, |d, r| T::add_slave(d, NetDevice::from_raw(port), r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink under RTNL with two live devices.
+    unsafe extern "C" fn del_slave(dev: *mut sys::net_device, port: *mut sys::net_device) -> c_int {
+        // SAFETY: RTNL is held and both devices are registered.
+        unsafe { with_rtnl::<T>(dev, |d, r| T::del_slave(d, NetDevice::from_raw(port), r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `dev_set_mac_address` under RTNL with a `struct sockaddr`
+    /// whose family the core has checked.
+    unsafe extern "C" fn set_mac_address(dev: *mut sys::net_device, addr: *mut c_void) -> c_int {
+        // SAFETY: `addr` is a `struct sockaddr` holding at least 6 bytes of
+        // address; RTNL is held.
+        unsafe {
+            let sa = &*addr.cast::<sys::sockaddr>();
+            let mut mac = [0u8; 6];
+            mac.copy_from_slice(&sa.__bindgen_anon_1.bindgen_union_field[..6]);
+            with_rtnl::<T>(dev, |d, r| T::set_mac_address(d, &mac, r))
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core under RTNL.
+    unsafe extern "C" fn change_mtu(dev: *mut sys::net_device, mtu: c_int) -> c_int {
+        // SAFETY: RTNL is held; the core checked the MTU's range.
+        unsafe { with_rtnl::<T>(dev, |d, r| T::change_mtu(d, mtu as u32, r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core under RTNL.
+    unsafe extern "C" fn change_rx_flags(dev: *mut sys::net_device, change: c_int) {
+        // SAFETY: RTNL is held (`__dev_set_promiscuity` and friends).
+        unsafe {
+            with_rtnl::<T>(dev, |d, r| {
+                T::change_rx_flags(d, change as u32, r);
+                Ok(())
+            })
+        };
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core under the device's address lock.
+    unsafe extern "C" fn set_rx_mode(dev: *mut sys::net_device) {
+        // SAFETY: A live registered `T` device.
+        T::set_rx_mode(unsafe { Device::<T>::from_raw(dev) })
+    }
+
+    /// # Safety
+    ///
+    /// Run by the workqueue for work `I` of a live device of `T`.
+    unsafe extern "C" fn work<const I: usize>(work: *mut sys::work_struct) {
+        let offset = PRIV_OFFSET
+            + core::mem::offset_of!(Priv<T>, works)
+            + I * core::mem::size_of::<RawDelayedWork>();
+        // SAFETY: `work` is the first member of work `I` of a `Priv<T>`,
+        // which sits `PRIV_OFFSET` into a device of `T`; the destructor
+        // cancels the works before the device can be freed.
+        let dev = unsafe { Device::<T>::from_raw(work.cast::<u8>().sub(offset).cast()) };
+        T::work(dev, WorkId(I));
+    }
+
     /// The `setup` argument of `alloc_netdev_mqs()`.
     ///
     /// # Safety
     ///
     /// Called by `alloc_netdev_mqs()` on the device it is allocating.
     unsafe extern "C" fn setup(dev: *mut sys::net_device) {
-        // SAFETY: The device is being allocated: nothing else sees it yet.
-        let raw = unsafe { &mut *dev };
         // SAFETY: `dev` is a freshly allocated device.
         unsafe { sys::ether_setup(dev) };
+        // SAFETY: The device is being allocated: nothing else sees it yet.
+        let raw = unsafe { &mut *dev };
         raw.netdev_ops = &Self::OPS;
         raw.needs_free_netdev = true;
         T::setup(&mut Setup(raw));
@@ -284,29 +893,36 @@ impl<T: Driver> Adapter<T> {
     /// Called once by the core, after the device was unregistered and the
     /// last reference dropped.
     unsafe extern "C" fn destructor(dev: *mut sys::net_device) {
-        // SAFETY: The data was initialised at registration (the destructor
-        // is installed only then) and nothing can borrow it any more.
-        unsafe { core::ptr::drop_in_place(sys::netdev_priv(dev).cast::<T::Data>()) };
+        // SAFETY: The private area was initialised at registration (the
+        // destructor is installed only then); nothing can borrow it now.
+        unsafe {
+            let p = dev.cast::<u8>().add(PRIV_OFFSET).cast::<Priv<T>>();
+            for w in &(*p).works {
+                w.cancel_sync();
+            }
+            core::ptr::drop_in_place(&raw mut (*p).data);
+        }
     }
 }
 
 /// Creates and registers a device of driver `T` in the initial network
 /// namespace. `name` may contain `%d` (`bond%d`) for the core to number.
-/// `txqs` is the number of transmit (and receive) queues.
+/// `txqs` is the number of transmit (and receive) queues. Returns the device
+/// and the RTNL proof reborrowed shared, to go on with under RTNL.
 pub(crate) fn register<'r, T: Driver>(
-    _rtnl: &'r mut RtnlHeld,
+    rtnl: &'r mut RtnlHeld,
     name: &CStr,
     txqs: u32,
     data: impl PinInit<T::Data, Error>,
-) -> Result<&'r Device<T>> {
+) -> Result<(&'r Device<T>, &'r RtnlHeld)> {
     const {
-        assert!(core::mem::align_of::<T::Data>() <= sys::NETDEV_ALIGN as usize);
+        assert!(core::mem::align_of::<Priv<T>>() <= sys::NETDEV_ALIGN as usize);
     }
     // SAFETY: `name` is NUL-terminated; `setup` fits the signature and only
     // touches the device being allocated.
     let dev = unsafe {
         sys::alloc_netdev_mqs(
-            core::mem::size_of::<T::Data>() as c_int,
+            core::mem::size_of::<Priv<T>>() as c_int,
             name.as_char_ptr(),
             sys::NET_NAME_UNKNOWN as u8,
             Some(Adapter::<T>::setup),
@@ -317,17 +933,23 @@ pub(crate) fn register<'r, T: Driver>(
     if dev.is_null() {
         return Err(ENOMEM);
     }
-    // SAFETY: `netdev_priv` of a fresh device is its private area, sized and
-    // (by the assertion above) aligned for `T::Data`.
-    let slot = unsafe { sys::netdev_priv(dev) }.cast::<T::Data>();
-    // SAFETY: `slot` is valid, unused memory that never moves; on error
-    // the initialiser leaves nothing behind to drop.
-    if let Err(e) = unsafe { data.__pinned_init(slot) } {
-        // SAFETY: Never registered; no destructor installed.
+    // SAFETY: The private area of a fresh device, sized for `Priv<T>` and
+    // (by the assertion above) aligned for it.
+    let p = unsafe { dev.cast::<u8>().add(PRIV_OFFSET).cast::<Priv<T>>() };
+    // SAFETY: Initialise the works, then the data, in place; the area never
+    // moves. On error the initialiser leaves nothing behind to drop.
+    let init = unsafe {
+        RawDelayedWork::init(&raw mut (*p).works[0], Adapter::<T>::work::<0>);
+        RawDelayedWork::init(&raw mut (*p).works[1], Adapter::<T>::work::<1>);
+        data.__pinned_init(&raw mut (*p).data)
+    };
+    if let Err(e) = init {
+        // SAFETY: Never registered; no destructor installed; the works were
+        // never queued.
         unsafe { sys::free_netdev(dev) };
         return Err(e);
     }
-    // SAFETY: RTNL is held (`_rtnl`); the device is initialised.
+    // SAFETY: RTNL is held (`rtnl`); the device is initialised.
     let ret = unsafe { sys::register_netdevice(dev) };
     if ret != 0 {
         // No failure path of `register_netdevice` ran our destructor (it is
@@ -335,7 +957,7 @@ pub(crate) fn register<'r, T: Driver>(
         // defers the free if the core still holds the device.
         // SAFETY: The data is initialised and unreachable by anyone else.
         unsafe {
-            core::ptr::drop_in_place(slot);
+            core::ptr::drop_in_place(&raw mut (*p).data);
             sys::free_netdev(dev);
         }
         return Err(Error::from_errno(ret));
@@ -346,14 +968,29 @@ pub(crate) fn register<'r, T: Driver>(
     unsafe { (*dev).priv_destructor = Some(Adapter::<T>::destructor) };
     // SAFETY: Registered with `T`'s ops and data; it cannot be freed while
     // RTNL is held, which `'r` guarantees.
-    Ok(unsafe { Device::from_raw(dev) })
+    Ok((unsafe { Device::from_raw(dev) }, rtnl))
+}
+
+/// Calls `f` for every device of driver `T` in the initial namespace, in
+/// registration order.
+pub(crate) fn for_each<'r, T: Driver>(_rtnl: &'r RtnlHeld, mut f: impl FnMut(&'r Device<T>)) {
+    // SAFETY: RTNL is held, which keeps the device list stable.
+    let mut dev = unsafe { sys::first_net_device(&raw mut sys::init_net) };
+    while !dev.is_null() {
+        // SAFETY: A listed device stays registered under RTNL.
+        if let Some(d) = Device::<T>::try_from(unsafe { NetDevice::from_raw(dev) }) {
+            f(d);
+        }
+        // SAFETY: As above.
+        dev = unsafe { sys::next_net_device(dev) };
+    }
 }
 
 /// Unregisters every device of driver `T` in the initial namespace for
 /// which `pred` is true, as one batch. The core frees them once RTNL is
 /// released and their last references are gone.
 pub(crate) fn unregister_where<T: Driver>(
-    _rtnl: &mut RtnlHeld,
+    rtnl: &mut RtnlHeld,
     mut pred: impl FnMut(&Device<T>) -> bool,
 ) {
     let mut batch = core::mem::MaybeUninit::<sys::list_head>::uninit();
@@ -364,29 +1001,26 @@ pub(crate) fn unregister_where<T: Driver>(
         (*head).next = head;
         (*head).prev = head;
     }
-    // SAFETY: RTNL is held, which keeps the device list stable while we
-    // walk it; queueing only links `dev->unreg_list`, not the device list.
-    unsafe {
-        let mut dev = sys::first_net_device(&raw mut sys::init_net);
-        while !dev.is_null() {
-            if let Some(d) = Device::<T>::try_from(NetDevice::from_raw(dev)) {
-                if pred(d) {
-                    sys::unregister_netdevice_queue(dev, head);
-                }
-            }
-            dev = sys::next_net_device(dev);
+    for_each::<T>(rtnl, |d| {
+        if pred(d) {
+            // SAFETY: RTNL is held; queueing only links `unreg_list`, not
+            // the device list being walked.
+            unsafe { sys::unregister_netdevice_queue(d.as_raw(), head) };
         }
-        // Unregistering calls `stop` on devices that are up; the callbacks
-        // mint their own RTNL proof, while ours is mutably borrowed here.
-        sys::unregister_netdevice_many(head);
-    }
+    });
+    // SAFETY: RTNL is held. Unregistering calls `stop` and `uninit`; those
+    // callbacks mint their own RTNL proof while ours is borrowed here.
+    unsafe { sys::unregister_netdevice_many(head) };
 }
 
 /// `IFF_*` bits of `dev->flags` and `dev->priv_flags` drivers set.
 pub(crate) mod iff {
     use crate::sys;
 
+    pub(crate) const UP: u32 = sys::net_device_flags_IFF_UP;
     pub(crate) const MASTER: u32 = sys::net_device_flags_IFF_MASTER;
+    pub(crate) const PROMISC: u32 = sys::net_device_flags_IFF_PROMISC;
+    pub(crate) const ALLMULTI: u32 = sys::net_device_flags_IFF_ALLMULTI;
     pub(crate) const UNICAST_FLT: u32 = sys::netdev_priv_flags_IFF_UNICAST_FLT;
     pub(crate) const NO_QUEUE: u32 = sys::netdev_priv_flags_IFF_NO_QUEUE;
     pub(crate) const XMIT_DST_RELEASE: u32 = sys::netdev_priv_flags_IFF_XMIT_DST_RELEASE;
@@ -395,3 +1029,13 @@ pub(crate) mod iff {
 
 /// Largest MTU an Ethernet device may have (`ETH_MAX_MTU`).
 pub(crate) const ETH_MAX_MTU: u32 = sys::ETH_MAX_MTU;
+/// `ARPHRD_ETHER`.
+pub(crate) const ARPHRD_ETHER: u16 = sys::ARPHRD_ETHER as u16;
+/// `NET_ADDR_RANDOM`: the address is random (nobody chose it).
+pub(crate) const NET_ADDR_RANDOM: u8 = sys::NET_ADDR_RANDOM as u8;
+/// `NETDEV_LAG_TX_TYPE_*` for [`NetDevice::link_master`].
+pub(crate) const LAG_TX_ROUNDROBIN: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_ROUNDROBIN;
+pub(crate) const LAG_TX_ACTIVEBACKUP: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_ACTIVEBACKUP;
+/// `DUPLEX_FULL` and the unknown marker used for ports without ethtool.
+pub(crate) const DUPLEX_FULL: u8 = sys::DUPLEX_FULL as u8;
+pub(crate) const DUPLEX_UNKNOWN: u8 = 0xff;

@@ -42,6 +42,30 @@ impl Rtnl {
     }
 }
 
+/// Takes RTNL for a sysfs write, or asks the kernel to restart the write
+/// system call if someone else holds it (`rtnl_trylock` +
+/// `restart_syscall()`, as bonding's sysfs does: blocking here could
+/// deadlock against an unregister that waits for this very file).
+pub(crate) fn lock_or_restart() -> kernel::error::Result<Rtnl> {
+    // SAFETY: `rtnl_trylock` has no preconditions.
+    if unsafe { sys::rtnl_trylock() } != 0 {
+        Ok(Rtnl(RtnlHeld(PhantomData)))
+    } else {
+        // SAFETY: Process context (a system call); it flags the task and
+        // returns -ERESTARTNOINTR, which the syscall exit path handles.
+        Err(kernel::error::Error::from_errno(unsafe {
+            sys::restart_syscall()
+        }))
+    }
+}
+
+/// Tries to take RTNL without sleeping (for works that a lock holder may
+/// be waiting to cancel).
+pub(crate) fn try_lock() -> Option<Rtnl> {
+    // SAFETY: `rtnl_trylock` has no preconditions.
+    (unsafe { sys::rtnl_trylock() } != 0).then(|| Rtnl(RtnlHeld(PhantomData)))
+}
+
 impl core::ops::Deref for Rtnl {
     type Target = RtnlHeld;
     fn deref(&self) -> &RtnlHeld {
@@ -60,5 +84,34 @@ impl Drop for Rtnl {
         // SAFETY: Taken in `lock()`; this guard is its only owner. Unlocking
         // also runs the net core's todo list (frees unregistered devices).
         unsafe { sys::rtnl_unlock() };
+    }
+}
+
+/// Data protected by RTNL: reading needs `&RtnlHeld`, writing `&mut
+/// RtnlHeld`, so a mutable borrow cannot coexist with another borrow made
+/// through the same proof (as with the kernel's `LockedBy`). Only for data
+/// that no callback of the code holding it can reach.
+pub(crate) struct RtnlLocked<T>(core::cell::UnsafeCell<T>);
+
+// SAFETY: Every access goes through an `RtnlHeld` proof, so RTNL serialises
+// them; `T: Send` because different tasks take turns owning it.
+unsafe impl<T: Send> Sync for RtnlLocked<T> {}
+
+impl<T> RtnlLocked<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(core::cell::UnsafeCell::new(value))
+    }
+
+    /// Reads the data while RTNL is held.
+    pub(crate) fn get<'a>(&'a self, _rtnl: &'a RtnlHeld) -> &'a T {
+        // SAFETY: RTNL is held for 'a; writers need the proof mutably, and
+        // no proof can be borrowed both ways at once.
+        unsafe { &*self.0.get() }
+    }
+
+    /// Changes the data while RTNL is held.
+    pub(crate) fn get_mut<'a>(&'a self, _rtnl: &'a mut RtnlHeld) -> &'a mut T {
+        // SAFETY: RTNL is held and the proof is exclusively borrowed for 'a.
+        unsafe { &mut *self.0.get() }
     }
 }

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * What bindgen cannot produce from the kernel headers: function-like macros
- * and constants it does not evaluate. Keep this file small.
- */
+/* What bindgen cannot produce from the kernel headers (see helpers.c). */
 #ifndef RUST_BOND_HELPERS_H
 #define RUST_BOND_HELPERS_H
 
-#include <linux/netdevice.h>
+#include <linux/workqueue.h>
 
-/* NETDEV_ALIGN is a macro bindgen may or may not expand. */
-static const unsigned long rb_netdev_align = NETDEV_ALIGN;
+void rb_init_delayed_work(struct delayed_work *dw, work_func_t fn);
 
 #endif

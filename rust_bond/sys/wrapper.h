@@ -7,6 +7,7 @@
  * helpers.h.
  */
 #include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/if_bonding.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
@@ -14,4 +15,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
+#include <linux/ethtool.h>
+#include <linux/ip.h>
+#include <linux/proc_fs.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <generated/utsrelease.h>
 #include "helpers.h"

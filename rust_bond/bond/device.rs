@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The bond device: its state, its `net_device_ops`, and the data path.
+
+use super::config::{Config, Values};
+use super::files::BOND_FILES;
+use super::port::{self, add_stats, Leave, Port};
+use crate::bond_core::link::LinkState;
+use crate::bond_core::options::Mode;
+use crate::kext::netdev::{self, iff, Device, Driver, MacAddr, NetDevice, Setup, Stats64, WorkId};
+use crate::kext::print::dev_info;
+use crate::kext::rcu::{RcuArc, RcuGuard};
+use crate::kext::rtnl::RtnlHeld;
+use crate::kext::skb::SkBuff;
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use kernel::alloc::KVec;
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+
+/// A device of this driver.
+pub(crate) type BondDev = Device<BondDriver>;
+
+/// The link monitor (miimon) work.
+pub(crate) const MONITOR: WorkId = WorkId(0);
+/// The IGMP report resend work.
+pub(crate) const IGMP: WorkId = WorkId(1);
+
+/// The ports as the data path sees them, replaced as a whole under RTNL.
+pub(crate) struct PortSets {
+    /// Every port, in enslave order.
+    pub(crate) all: KVec<Arc<Port>>,
+    /// balance-rr: the ports that can transmit now.
+    pub(crate) tx: KVec<Arc<Port>>,
+}
+
+/// 64-bit counters updated without a lock (for `get_stats64`, which may
+/// run in any context).
+#[derive(Default)]
+pub(crate) struct AtomicStats([AtomicU64; 24]);
+
+impl AtomicStats {
+    fn fields(s: &mut Stats64) -> [&mut u64; 24] {
+        [
+            &mut s.rx_packets,
+            &mut s.tx_packets,
+            &mut s.rx_bytes,
+            &mut s.tx_bytes,
+            &mut s.rx_errors,
+            &mut s.tx_errors,
+            &mut s.rx_dropped,
+            &mut s.tx_dropped,
+            &mut s.multicast,
+            &mut s.collisions,
+            &mut s.rx_length_errors,
+            &mut s.rx_over_errors,
+            &mut s.rx_crc_errors,
+            &mut s.rx_frame_errors,
+            &mut s.rx_fifo_errors,
+            &mut s.rx_missed_errors,
+            &mut s.tx_aborted_errors,
+            &mut s.tx_carrier_errors,
+            &mut s.tx_fifo_errors,
+            &mut s.tx_heartbeat_errors,
+            &mut s.tx_window_errors,
+            &mut s.rx_compressed,
+            &mut s.tx_compressed,
+            &mut s.rx_nohandler,
+        ]
+    }
+
+    pub(crate) fn add(&self, x: &Stats64) {
+        let mut x = *x;
+        for (a, v) in self.0.iter().zip(Self::fields(&mut x)) {
+            a.fetch_add(*v, Relaxed);
+        }
+    }
+
+    fn load(&self) -> Stats64 {
+        let mut s = Stats64::default();
+        for (a, v) in self.0.iter().zip(Self::fields(&mut s)) {
+            *v = a.load(Relaxed);
+        }
+        s
+    }
+}
+
+/// One bond.
+#[pin_data]
+pub(crate) struct Bond {
+    /// Configuration and ports. Lock order: RTNL, then this.
+    #[pin]
+    pub(crate) cfg: Mutex<Config>,
+    /// The active port (active-backup), or the one IGMP goes to
+    /// (balance-rr).
+    active: RcuArc<Port>,
+    ports: RcuArc<PortSets>,
+    /// The mode, for the data path (a copy of the config's).
+    mode: AtomicU8,
+    /// `packets_per_slave`, for the data path.
+    pub(crate) pps: AtomicU32,
+    rr_counter: AtomicU32,
+    /// Counters of ports that left, folded in at release.
+    pub(crate) released: AtomicStats,
+}
+
+impl Bond {
+    fn new(values: Values) -> impl PinInit<Self, Error> {
+        let mode = values.mode() as u8;
+        let pps = values.get(crate::bond_core::options::OptId::PacketsPerSlave) as u32;
+        try_pin_init!(Bond {
+            cfg <- new_mutex!(Config::new(values)),
+            active: RcuArc::new(),
+            ports: RcuArc::new(),
+            mode: AtomicU8::new(mode),
+            pps: AtomicU32::new(pps),
+            rr_counter: AtomicU32::new(0),
+            released: AtomicStats::default(),
+        })
+    }
+
+    pub(crate) fn mode(&self) -> Mode {
+        Mode::from_value(u64::from(self.mode.load(Relaxed))).unwrap_or(Mode::RoundRobin)
+    }
+
+    pub(crate) fn set_mode(&self, mode: Mode) {
+        self.mode.store(mode as u8, Relaxed);
+    }
+
+    pub(crate) fn active_port(&self, rtnl: &RtnlHeld) -> Option<Arc<Port>> {
+        self.active.get_rtnl(rtnl)
+    }
+
+    /// Whether there is an active port.
+    pub(crate) fn has_active(&self) -> bool {
+        let rcu = RcuGuard::lock();
+        self.active.get(&rcu).is_some()
+    }
+
+    /// The active port's name, for showing.
+    pub(crate) fn active_name(&self, rcu: &RcuGuard) -> Option<netdev::DevName> {
+        self.active.get(rcu).map(|p| p.dev.name())
+    }
+
+    pub(crate) fn active_is(&self, port: &Arc<Port>) -> bool {
+        self.active.is(port)
+    }
+
+    /// Publishes the new active port; returns once no transmit can still
+    /// use the old one.
+    pub(crate) fn set_active_port(&self, port: Option<Arc<Port>>, rtnl: &RtnlHeld) {
+        drop(self.active.replace(port, rtnl));
+    }
+
+    /// Publishes the ports of `cfg` to the data path; returns once no
+    /// reader can still see the old sets.
+    pub(crate) fn publish_ports(&self, cfg: &Config, rtnl: &RtnlHeld) -> Result {
+        let n = cfg.slaves.len();
+        let mut all = KVec::with_capacity(n, GFP_KERNEL)?;
+        let mut tx = KVec::with_capacity(n, GFP_KERNEL)?;
+        for s in cfg.slaves.iter() {
+            all.push(s.port.clone(), GFP_KERNEL)?;
+            if s.port.link() == LinkState::Up && !s.port.is_backup() {
+                tx.push(s.port.clone(), GFP_KERNEL)?;
+            }
+        }
+        let sets = Arc::new(PortSets { all, tx }, GFP_KERNEL)?;
+        drop(self.ports.replace(Some(sets), rtnl));
+        Ok(())
+    }
+
+    /// The balance-rr port for the next packet (`bond_xmit_roundrobin`):
+    /// O(1) in the number of ports, from the published set of ports that
+    /// can transmit.
+    fn rr_port<'a>(&'a self, skb: &mut SkBuff, rcu: &'a RcuGuard) -> Option<&'a Port> {
+        if skb.is_igmp() {
+            // IGMP reports go out on one port, as bonding does.
+            if let Some(p) = self.active.get(rcu) {
+                return Some(p);
+            }
+        }
+        let tx = &self.ports.get(rcu)?.tx;
+        let n = tx.len();
+        if n == 0 {
+            return None;
+        }
+        let pps = self.pps.load(Relaxed);
+        let id = match pps {
+            0 => crate::kext::random_u32(),
+            1 => self.rr_counter.fetch_add(1, Relaxed).wrapping_add(1),
+            _ => self.rr_counter.fetch_add(1, Relaxed).wrapping_add(1) / pps,
+        } as usize;
+        // The set is rebuilt on every link change; a port that lost its
+        // carrier since is skipped here, as bonding skips it.
+        (0..n).map(|i| &*tx[(id + i) % n]).find(|p| p.dev_up())
+    }
+}
+
+/// The bond's `net_device_ops`.
+pub(crate) struct BondDriver;
+
+#[vtable]
+impl Driver for BondDriver {
+    type Data = Bond;
+
+    fn setup(dev: &mut Setup<'_>) {
+        // As bond_setup(): a master that transmits without the core's
+        // queue or tx lock. IFF_BONDING is deliberately not set: other
+        // kernel code (the C bonding driver's notifiers, team, RDMA) would
+        // then take our private data for a C `struct bonding`.
+        dev.add_flags(iff::MASTER);
+        dev.change_priv_flags(
+            iff::UNICAST_FLT | iff::NO_QUEUE,
+            iff::XMIT_DST_RELEASE | iff::TX_SKB_SHARING,
+        );
+        dev.set_lltx();
+        dev.set_netns_immutable();
+        dev.set_max_mtu(netdev::ETH_MAX_MTU);
+        dev.random_mac();
+        dev.set_sysfs_group(&BOND_FILES);
+    }
+
+    fn open(dev: &BondDev, _rtnl: &mut RtnlHeld) -> Result {
+        let cfg = dev.data().cfg.lock();
+        for s in cfg.slaves.iter() {
+            if cfg.mode() == Mode::ActiveBackup && !dev.data().active_is(&s.port) {
+                s.port.set_inactive_flags(cfg.values.all_slaves_active());
+            } else {
+                s.port.set_active_flags();
+            }
+        }
+        if cfg.values.miimon() > 0 {
+            dev.schedule(MONITOR, 0);
+        }
+        Ok(())
+    }
+
+    fn stop(dev: &BondDev, _rtnl: &mut RtnlHeld) -> Result {
+        // The works only try RTNL, so waiting for them here cannot deadlock.
+        dev.cancel_work_sync(MONITOR);
+        dev.cancel_work_sync(IGMP);
+        let mut cfg = dev.data().cfg.lock();
+        cfg.send_peer_notif = 0;
+        let active = {
+            let rcu = RcuGuard::lock();
+            dev.data().active.get(&rcu).map(|p| p.dev.to_ref())
+        };
+        match cfg.mode() {
+            Mode::ActiveBackup => {
+                if let Some(p) = active {
+                    p.unsync_addrs_from(dev);
+                }
+            }
+            _ => {
+                for s in cfg.slaves.iter() {
+                    s.port.dev.unsync_addrs_from(dev);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn uninit(dev: &BondDev, rtnl: &mut RtnlHeld) {
+        let proc_file = {
+            let mut cfg = dev.data().cfg.lock();
+            port::release_all(dev, &mut cfg, rtnl);
+            cfg.proc_file.take()
+        };
+        // Removing the file waits for readers, which take the config lock.
+        drop(proc_file);
+    }
+
+    fn start_xmit(dev: &BondDev, mut skb: SkBuff) {
+        let bond = dev.data();
+        let rcu = RcuGuard::lock();
+        let port = match bond.mode() {
+            Mode::ActiveBackup => bond.active.get(&rcu),
+            _ => bond.rr_port(&mut skb, &rcu),
+        };
+        match port {
+            Some(p) => {
+                p.count_tx(skb.len());
+                skb.transmit(&p.dev);
+            }
+            None => {
+                dev.tx_dropped_inc();
+                drop(skb);
+            }
+        }
+    }
+
+    fn get_stats64(dev: &BondDev, stats: &mut Stats64) {
+        let bond = dev.data();
+        *stats = bond.released.load();
+        let rcu = RcuGuard::lock();
+        if let Some(sets) = bond.ports.get(&rcu) {
+            for p in sets.all.iter() {
+                add_stats(stats, &p.stats_since_enslaved());
+            }
+        }
+    }
+
+    fn add_slave(dev: &BondDev, port: &NetDevice, rtnl: &mut RtnlHeld) -> Result {
+        let mut cfg = dev.data().cfg.lock();
+        port::enslave(dev, &mut cfg, port, rtnl)
+    }
+
+    fn del_slave(dev: &BondDev, port: &NetDevice, rtnl: &mut RtnlHeld) -> Result {
+        let mut cfg = dev.data().cfg.lock();
+        let idx = cfg
+            .slaves
+            .iter()
+            .position(|s| s.port.dev.is(port))
+            .ok_or(EINVAL)?;
+        port::release(dev, &mut cfg, idx, Leave::Release, rtnl);
+        Ok(())
+    }
+
+    fn set_mac_address(dev: &BondDev, mac: &MacAddr, rtnl: &mut RtnlHeld) -> Result {
+        let cfg = dev.data().cfg.lock();
+        if cfg.values.fail_over_mac() != 0 && cfg.mode() == Mode::ActiveBackup {
+            // bonding.ko: the ports' MACs follow failover, not the user.
+            return Ok(());
+        }
+        if !is_valid_ether_addr(mac) {
+            return Err(crate::kext::errno::EADDRNOTAVAIL());
+        }
+        let old = dev.addr();
+        for (i, s) in cfg.slaves.iter().enumerate() {
+            if let Err(e) = s.port.dev.set_mac(mac, rtnl) {
+                for s in cfg.slaves.iter().take(i) {
+                    let _ = s.port.dev.set_mac(&old, rtnl);
+                }
+                return Err(e);
+            }
+        }
+        dev.set_addr_quiet(mac, rtnl);
+        Ok(())
+    }
+
+    fn change_mtu(dev: &BondDev, mtu: u32, rtnl: &mut RtnlHeld) -> Result {
+        let cfg = dev.data().cfg.lock();
+        let old = dev.mtu();
+        for (i, s) in cfg.slaves.iter().enumerate() {
+            if let Err(e) = s.port.dev.set_mtu(mtu, rtnl) {
+                for s in cfg.slaves.iter().take(i) {
+                    let _ = s.port.dev.set_mtu(old, rtnl);
+                }
+                return Err(e);
+            }
+        }
+        dev.store_mtu(mtu, rtnl);
+        Ok(())
+    }
+
+    fn change_rx_flags(dev: &BondDev, change: u32, rtnl: &mut RtnlHeld) {
+        let cfg = dev.data().cfg.lock();
+        let flags = dev.flags();
+        let inc = |on: bool| if on { 1 } else { -1 };
+        let apply = |p: &NetDevice| {
+            if change & iff::PROMISC != 0 {
+                let _ = p.set_promiscuity(inc(flags & iff::PROMISC != 0), rtnl);
+            }
+            if change & iff::ALLMULTI != 0 {
+                let _ = p.set_allmulti(inc(flags & iff::ALLMULTI != 0), rtnl);
+            }
+        };
+        match cfg.mode() {
+            Mode::ActiveBackup => {
+                if let Some(p) = dev.data().active_port(rtnl) {
+                    apply(&p.dev);
+                }
+            }
+            _ => cfg.slaves.iter().for_each(|s| apply(&s.port.dev)),
+        }
+    }
+
+    fn set_rx_mode(dev: &BondDev) {
+        let bond = dev.data();
+        let rcu = RcuGuard::lock();
+        match bond.mode() {
+            Mode::ActiveBackup => {
+                if let Some(p) = bond.active.get(&rcu) {
+                    p.dev.sync_addrs_from(dev);
+                }
+            }
+            _ => {
+                if let Some(sets) = bond.ports.get(&rcu) {
+                    for p in sets.all.iter() {
+                        p.dev.sync_addrs_multiple_from(dev);
+                    }
+                }
+            }
+        }
+    }
+
+    fn work(dev: &BondDev, id: WorkId) {
+        if id == MONITOR {
+            super::failover::monitor(dev);
+        } else {
+            super::failover::resend_igmp(dev);
+        }
+    }
+}
+
+fn is_valid_ether_addr(mac: &MacAddr) -> bool {
+    mac[0] & 1 == 0 && mac.iter().any(|b| *b != 0)
+}
+
+/// Creates a bond named `name` (`bond%d`: the next free number) with
+/// `values`, and its /proc file.
+pub(crate) fn create<'r>(
+    rtnl: &'r mut RtnlHeld,
+    name: &kernel::str::CStr,
+    tx_queues: u32,
+    values: Values,
+) -> Result<&'r BondDev> {
+    let (dev, rtnl) = netdev::register::<BondDriver>(rtnl, name, tx_queues, Bond::new(values))?;
+    // No port, no carrier (bonding does the same after registering).
+    dev.set_carrier(false);
+    super::proc::create_file(dev, rtnl);
+    dev_info!(dev, "created, mode {}\n", dev.data().mode().name());
+    Ok(dev)
+}

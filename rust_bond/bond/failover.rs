@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Link monitoring, active-port selection and failover
+//! (`bond_mii_monitor()`, `bond_select_active_slave()`,
+//! `bond_change_active_slave()`), plus rust_bond's event path: a port's
+//! carrier or up/down change is acted on when the notifier reports it, not
+//! at the next monitor tick.
+
+use super::config::{Config, Values};
+use super::device::{BondDev, IGMP, MONITOR};
+use super::port::{slave_log, Port};
+use crate::bond_core::link::{LinkState, Step};
+use crate::bond_core::options::{Mode, OptId};
+use crate::bond_core::select::{find_best, Candidate, Selection};
+use crate::kext::netdev::{self, event, iff, NetDevice};
+use crate::kext::print::{dev_err, dev_info};
+use crate::kext::rtnl::{self, RtnlHeld};
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::sync::Arc;
+
+/// Whether a port's link is up, as the monitor sees it
+/// (`bond_check_dev_link()`): open and with carrier. rust_bond reads the
+/// carrier whatever `use_carrier` says (MII ioctls are long obsolete).
+pub(crate) fn link_ok(port: &Port, _v: &Values) -> bool {
+    port.dev.running() && port.dev.carrier_ok()
+}
+
+/// The bond has carrier iff a port's link is UP (`bond_set_carrier()`);
+/// returns whether that changed.
+pub(crate) fn set_carrier(dev: &BondDev, cfg: &Config) -> bool {
+    let on = cfg.slaves.iter().any(|s| s.link.state == LinkState::Up);
+    if on == dev.carrier_ok() {
+        return false;
+    }
+    dev.set_carrier(on);
+    true
+}
+
+/// `bond_select_active_slave()`.
+pub(crate) fn select_active(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
+    let bond = dev.data();
+    let current = bond.active_port(rtnl);
+    let cands = candidates(cfg);
+    let Ok(cands) = cands else {
+        return;
+    };
+    let sel = Selection {
+        primary: cfg.primary.as_ref().and_then(|p| cfg.index_of(p)),
+        current: current.as_ref().and_then(|p| cfg.index_of(p)),
+        reselect: cfg.values.reselect(),
+        force_primary: cfg.force_primary,
+        updelay: cfg.values.get(OptId::Updelay),
+    };
+    let (best, consumed) = find_best(&cands, sel);
+    if consumed {
+        cfg.force_primary = false;
+    }
+    if best == sel.current {
+        return;
+    }
+    let new = best.map(|i| cfg.slaves[i].port.clone());
+    change_active(dev, cfg, new, rtnl);
+    if set_carrier(dev, cfg) {
+        if dev.carrier_ok() {
+            dev_info!(dev, "active interface up!\n");
+        } else {
+            dev_info!(dev, "now running without any active interface!\n");
+        }
+    }
+}
+
+fn candidates(cfg: &Config) -> Result<kernel::alloc::KVec<Candidate>, kernel::alloc::AllocError> {
+    let mut v =
+        kernel::alloc::KVec::with_capacity(cfg.slaves.len(), kernel::alloc::flags::GFP_KERNEL)?;
+    for s in cfg.slaves.iter() {
+        let (speed, duplex) = s.port.speed_duplex().unwrap_or((0, netdev::DUPLEX_UNKNOWN));
+        v.push(
+            Candidate {
+                link: s.link.state,
+                delay: s.link.delay(),
+                dev_up: s.port.dev_up(),
+                prio: 0,
+                speed,
+                duplex,
+            },
+            kernel::alloc::flags::GFP_KERNEL,
+        )?;
+    }
+    Ok(v)
+}
+
+/// Makes `new` the active port (`bond_change_active_slave()`).
+pub(crate) fn change_active(
+    dev: &BondDev,
+    cfg: &mut Config,
+    new: Option<Arc<Port>>,
+    rtnl: &RtnlHeld,
+) {
+    let bond = dev.data();
+    let old = bond.active_port(rtnl);
+    if old.as_ref().map(|p| &**p as *const Port) == new.as_ref().map(|p| &**p as *const Port) {
+        return;
+    }
+    let mode = cfg.mode();
+    if let Some(n) = &new {
+        if let Some(i) = cfg.index_of(n) {
+            let s = &mut cfg.slaves[i];
+            if s.link.state == LinkState::Back {
+                if mode == Mode::ActiveBackup {
+                    let ms =
+                        (cfg.values.get(OptId::Updelay) - s.link.delay()) * cfg.values.miimon();
+                    slave_log!(
+                        dev_info,
+                        dev,
+                        n.dev,
+                        "making interface the new active one {} ms earlier\n",
+                        ms
+                    );
+                }
+                s.set_link(crate::bond_core::link::PortLink::new(LinkState::Up));
+            } else if mode == Mode::ActiveBackup {
+                slave_log!(
+                    dev_info,
+                    dev,
+                    n.dev,
+                    "making interface the new active one\n"
+                );
+            }
+        }
+    }
+    if mode == Mode::ActiveBackup {
+        swap_addr_state(dev, new.as_deref(), old.as_deref(), rtnl);
+    }
+    bond.set_active_port(new.clone(), rtnl);
+    if mode == Mode::ActiveBackup {
+        if let Some(o) = &old {
+            o.set_inactive_flags(cfg.values.all_slaves_active());
+        }
+        if let Some(n) = &new {
+            n.set_active_flags();
+            n.failovers.fetch_add(1, Relaxed);
+            if cfg.values.fail_over_mac() != 0 {
+                fail_over_mac(dev, cfg, n, old.as_deref(), rtnl);
+            }
+            let mut should = false;
+            if dev.running() {
+                cfg.send_peer_notif = cfg.values.get(OptId::NumGratArp)
+                    * cfg.values.get(OptId::PeerNotifDelay).max(1);
+                should = should_notify_peers(dev, cfg);
+            }
+            dev.notify(event::BONDING_FAILOVER, rtnl);
+            if should {
+                cfg.send_peer_notif -= 1;
+                dev.notify(event::NOTIFY_PEERS, rtnl);
+            }
+        }
+        // The data path delivers what active ports receive: republish.
+        let _ = bond.publish_ports(cfg, rtnl);
+    }
+    let resend = cfg.values.get(OptId::ResendIgmp);
+    if dev.running() && resend > 0 && (new.is_some() || mode == Mode::RoundRobin) {
+        cfg.igmp_retrans = resend;
+        dev.schedule(IGMP, 1);
+    }
+}
+
+/// Moves promiscuity, allmulti and the address lists from the old active
+/// port to the new one (`bond_hw_addr_swap()`).
+fn swap_addr_state(dev: &BondDev, new: Option<&Port>, old: Option<&Port>, rtnl: &RtnlHeld) {
+    let flags = dev.flags();
+    if let Some(o) = old {
+        if flags & iff::PROMISC != 0 {
+            let _ = o.dev.set_promiscuity(-1, rtnl);
+        }
+        if flags & iff::ALLMULTI != 0 {
+            let _ = o.dev.set_allmulti(-1, rtnl);
+        }
+        if flags & iff::UP != 0 {
+            o.dev.unsync_addrs_from(dev);
+        }
+    }
+    if let Some(n) = new {
+        if flags & iff::PROMISC != 0 {
+            let _ = n.dev.set_promiscuity(1, rtnl);
+        }
+        if flags & iff::ALLMULTI != 0 {
+            let _ = n.dev.set_allmulti(1, rtnl);
+        }
+        if flags & iff::UP != 0 {
+            n.dev.sync_addrs_from(dev);
+        }
+    }
+}
+
+/// `fail_over_mac` at failover (`bond_do_fail_over_mac()`): `active`, the
+/// bond takes the new port's MAC; `follow`, the new and old ports swap.
+fn fail_over_mac(dev: &BondDev, cfg: &Config, new: &Port, old: Option<&Port>, rtnl: &RtnlHeld) {
+    match cfg.values.fail_over_mac() {
+        1 => {
+            if let Err(e) = dev.take_mac(&new.dev.addr(), rtnl) {
+                slave_log!(
+                    dev_err,
+                    dev,
+                    new.dev,
+                    "Error {} setting bond MAC from slave\n",
+                    -e.to_errno()
+                );
+            }
+        }
+        _ => {
+            let bond_mac = dev.addr();
+            let old: Option<&NetDevice> = match old {
+                Some(o) => Some(&o.dev),
+                None => cfg
+                    .slaves
+                    .iter()
+                    .map(|s| &*s.port.dev)
+                    .find(|d| !d.is(&new.dev) && d.addr() == bond_mac),
+            };
+            match old {
+                Some(o) => {
+                    let tmp = new.dev.addr();
+                    if let Err(e) = new.dev.set_mac(&o.addr(), rtnl) {
+                        slave_log!(
+                            dev_err,
+                            dev,
+                            new.dev,
+                            "Error {} setting MAC of new active slave\n",
+                            -e.to_errno()
+                        );
+                        return;
+                    }
+                    if let Err(e) = o.set_mac(&tmp, rtnl) {
+                        slave_log!(
+                            dev_err,
+                            dev,
+                            o,
+                            "Error {} setting MAC of old active slave\n",
+                            -e.to_errno()
+                        );
+                    }
+                }
+                None => {
+                    if let Err(e) = new.dev.set_mac(&bond_mac, rtnl) {
+                        slave_log!(
+                            dev_err,
+                            dev,
+                            new.dev,
+                            "Error {} setting MAC of new active slave\n",
+                            -e.to_errno()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `bond_should_notify_peers()`.
+fn should_notify_peers(dev: &BondDev, cfg: &Config) -> bool {
+    let delay = cfg.values.get(OptId::PeerNotifDelay).max(1);
+    cfg.send_peer_notif != 0
+        && cfg.send_peer_notif % delay == 0
+        && dev.carrier_ok()
+        && dev.data().has_active()
+}
+
+/// Logs and commits what a tick (or an event) did to slave `i`; returns
+/// whether the active port must be reselected.
+fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld) -> bool {
+    let mode = cfg.mode();
+    let bond = dev.data();
+    let port = cfg.slaves[i].port.clone();
+    let pdev = &port.dev;
+    match step {
+        Step::Same => false,
+        Step::DownIn { ms } => {
+            let which = match mode {
+                Mode::ActiveBackup if bond.active_is(&port) => "active ",
+                Mode::ActiveBackup => "backup ",
+                _ => "",
+            };
+            slave_log!(
+                dev_info,
+                dev,
+                pdev,
+                "link status down for {}interface, disabling it in {} ms\n",
+                which,
+                ms
+            );
+            false
+        }
+        Step::UpAgain { ms } => {
+            slave_log!(
+                dev_info,
+                dev,
+                pdev,
+                "link status up again after {} ms\n",
+                ms
+            );
+            false
+        }
+        Step::UpIn { ms } => {
+            slave_log!(
+                dev_info,
+                dev,
+                pdev,
+                "link status up, enabling it in {} ms\n",
+                ms
+            );
+            false
+        }
+        Step::DownAgain { ms } => {
+            slave_log!(
+                dev_info,
+                dev,
+                pdev,
+                "link status down again after {} ms\n",
+                ms
+            );
+            false
+        }
+        Step::Up => {
+            port.update_speed_duplex(rtnl);
+            if mode == Mode::RoundRobin {
+                port.set_active_flags();
+            }
+            let (speed, duplex) = port.speed_duplex().unwrap_or((0, netdev::DUPLEX_FULL));
+            slave_log!(
+                dev_info,
+                dev,
+                pdev,
+                "link status definitely up, {} Mbps {} duplex\n",
+                speed,
+                if duplex != 0 { "full" } else { "half" }
+            );
+            bond.active_port(rtnl).is_none()
+                || cfg.primary.as_ref().is_some_and(|p| Arc::ptr_eq(p, &port))
+        }
+        Step::Down => {
+            let n = port.link_failure_count.load(Relaxed);
+            port.link_failure_count.store(n.saturating_add(1), Relaxed);
+            if mode == Mode::ActiveBackup {
+                port.set_inactive_flags(cfg.values.all_slaves_active());
+            }
+            slave_log!(
+                dev_info,
+                dev,
+                pdev,
+                "link status definitely down, disabling slave\n"
+            );
+            bond.active_is(&port)
+        }
+    }
+}
+
+/// After link changes: reselect if needed, update carrier and the data
+/// path's port sets.
+fn settle(dev: &BondDev, cfg: &mut Config, reselect: bool, changed: bool, rtnl: &RtnlHeld) {
+    if reselect {
+        select_active(dev, cfg, rtnl);
+    }
+    set_carrier(dev, cfg);
+    if changed {
+        let _ = dev.data().publish_ports(cfg, rtnl);
+    }
+}
+
+/// One pass of the MII monitor over every port (`bond_mii_monitor()`).
+fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
+    let should_notify = should_notify_peers(dev, cfg);
+    let mut no_active = cfg.mode() == Mode::ActiveBackup && dev.data().active_port(rtnl).is_none();
+    let delays = cfg.values.delays();
+    let (mut reselect, mut changed) = (false, false);
+    for i in 0..cfg.slaves.len() {
+        let ok = link_ok(&cfg.slaves[i].port, &cfg.values);
+        let mut link = cfg.slaves[i].link;
+        let before = link.state;
+        let step = link.tick(ok, delays, no_active);
+        if step == Step::Up {
+            // Only the first port back skips updelay.
+            no_active = false;
+        }
+        cfg.slaves[i].set_link(link);
+        changed |= before != link.state;
+        reselect |= apply(dev, cfg, i, step, rtnl);
+    }
+    settle(dev, cfg, reselect, changed, rtnl);
+    if cfg.send_peer_notif > 0 {
+        cfg.send_peer_notif -= 1;
+        if should_notify {
+            dev.notify(event::NOTIFY_PEERS, rtnl);
+        }
+    }
+}
+
+/// The monitor work: one pass every `miimon` ms while the bond is up.
+pub(crate) fn monitor(dev: &BondDev) {
+    let Some(rtnl) = rtnl::try_lock() else {
+        // Someone holds RTNL (perhaps waiting for this work to stop): try
+        // again in a jiffy, as bonding does.
+        dev.schedule(MONITOR, 1);
+        return;
+    };
+    let miimon = {
+        let mut cfg = dev.data().cfg.lock();
+        if !cfg.slaves.is_empty() {
+            monitor_pass(dev, &mut cfg, &rtnl);
+        }
+        cfg.values.miimon()
+    };
+    drop(rtnl);
+    if miimon > 0 {
+        dev.schedule(MONITOR, miimon as u32);
+    }
+}
+
+/// A port's carrier or up/down state changed (from the netdevice
+/// notifier): decide now what the next tick would. Only with link
+/// monitoring on (miimon) and the bond up, as the monitor itself runs.
+pub(crate) fn port_event(dev: &BondDev, cfg: &mut Config, port: &Arc<Port>, rtnl: &RtnlHeld) {
+    if cfg.values.miimon() == 0 || !dev.running() {
+        return;
+    }
+    let Some(i) = cfg.index_of(port) else {
+        return;
+    };
+    let no_active = cfg.mode() == Mode::ActiveBackup && dev.data().active_port(rtnl).is_none();
+    let ok = link_ok(port, &cfg.values);
+    let mut link = cfg.slaves[i].link;
+    let before = link.state;
+    let step = link.event(ok, cfg.values.delays(), no_active);
+    cfg.slaves[i].set_link(link);
+    let reselect = apply(dev, cfg, i, step, rtnl);
+    settle(dev, cfg, reselect, before != link.state, rtnl);
+}
+
+/// The IGMP resend work: `resend_igmp` reports, 200 ms apart.
+pub(crate) fn resend_igmp(dev: &BondDev) {
+    let Some(rtnl) = rtnl::try_lock() else {
+        dev.schedule(IGMP, 1);
+        return;
+    };
+    dev.notify(event::RESEND_IGMP, &rtnl);
+    let again = {
+        let mut cfg = dev.data().cfg.lock();
+        if cfg.igmp_retrans > 1 {
+            cfg.igmp_retrans -= 1;
+            true
+        } else {
+            cfg.igmp_retrans = 0;
+            false
+        }
+    };
+    drop(rtnl);
+    if again {
+        dev.schedule(IGMP, 200);
+    }
+}

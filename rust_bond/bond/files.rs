@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! sysfs: `/sys/class/net/<bond>/bonding/*` and
+//! `/sys/class/net/<port>/bonding_slave/*`, with bonding.ko's names,
+//! formats, checks, errors and log lines (`bond_sysfs.c`,
+//! `bond_options.c`).
+
+use super::config::Config;
+use super::device::{BondDev, MONITOR};
+use super::port::{self, BondRx, Leave};
+use crate::bond_core::link::ms_to_ticks;
+use crate::bond_core::options::{self, BondOption, OptError, OptId, Show, Support};
+use crate::kext::errno;
+use crate::kext::netdev::{self, event, Mac, NetDevice};
+use crate::kext::print::{dev_err, dev_warn};
+use crate::kext::rcu::RcuGuard;
+use crate::kext::rtnl::{self, RtnlHeld};
+use crate::kext::rx::RxReg;
+use crate::kext::sysfs::{device_files, DeviceFiles, StoreInput, SysfsBuf};
+use core::fmt::Write;
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::prelude::*;
+
+/// The files of a bond.
+pub(crate) struct BondFiles;
+
+device_files!(BOND_FILES, "bonding", BondFiles, [
+    "slaves" => 0o644, "mode" => 0o644, "fail_over_mac" => 0o644,
+    "arp_validate" => 0o644, "arp_all_targets" => 0o644, "arp_interval" => 0o644,
+    "arp_ip_target" => 0o644, "downdelay" => 0o644, "updelay" => 0o644,
+    "peer_notif_delay" => 0o644, "lacp_active" => 0o644, "lacp_rate" => 0o644,
+    "ad_select" => 0o644, "xmit_hash_policy" => 0o644, "num_grat_arp" => 0o644,
+    "num_unsol_na" => 0o644, "miimon" => 0o644, "primary" => 0o644,
+    "primary_reselect" => 0o644, "use_carrier" => 0o644, "active_slave" => 0o644,
+    "mii_status" => 0o444, "ad_aggregator" => 0o444, "ad_num_ports" => 0o444,
+    "ad_actor_key" => 0o444, "ad_partner_key" => 0o444, "ad_partner_mac" => 0o444,
+    "queue_id" => 0o644, "all_slaves_active" => 0o644, "resend_igmp" => 0o644,
+    "min_links" => 0o644, "lp_interval" => 0o644, "packets_per_slave" => 0o644,
+    "tlb_dynamic_lb" => 0o644, "ad_actor_sys_prio" => 0o644, "ad_actor_system" => 0o644,
+    "ad_user_port_key" => 0o644, "arp_missed_max" => 0o644,
+]);
+
+/// The files of a port.
+pub(crate) struct PortFiles;
+
+device_files!(PORT_FILES, "bonding_slave", PortFiles, [
+    "state" => 0o444, "mii_status" => 0o444, "link_failure_count" => 0o444,
+    "perm_hwaddr" => 0o444, "queue_id" => 0o444, "ad_aggregator_id" => 0o444,
+    "ad_actor_oper_port_state" => 0o444, "ad_partner_oper_port_state" => 0o444,
+    // rust_bond's own per-port counters, as the bond saw them.
+    "tx_packets" => 0o444, "tx_bytes" => 0o444, "rx_packets" => 0o444,
+    "rx_bytes" => 0o444, "rx_dropped_inactive" => 0o444, "failovers" => 0o444,
+]);
+
+/// Writes `names` space separated with a final newline, nothing if empty
+/// (bonding's list format).
+pub(crate) fn write_list(
+    out: &mut SysfsBuf<'_>,
+    names: impl Iterator<Item = netdev::DevName>,
+) -> core::fmt::Result {
+    let mut any = false;
+    for n in names {
+        if any {
+            out.write_char(' ')?;
+        }
+        write!(out, "{}", n)?;
+        any = true;
+    }
+    if any {
+        out.write_char('\n')?;
+    }
+    Ok(())
+}
+
+impl DeviceFiles for BondFiles {
+    fn show(dev: &NetDevice, name: &str, out: &mut SysfsBuf<'_>) -> Result {
+        let dev = BondDev::try_from(dev).ok_or(ENODEV)?;
+        if name == "mii_status" {
+            let _ = writeln!(out, "{}", if dev.carrier_ok() { "up" } else { "down" });
+            return Ok(());
+        }
+        let Some(opt) = options::find(name) else {
+            // The 802.3ad status files: empty outside 802.3ad.
+            return Ok(());
+        };
+        let cfg = dev.data().cfg.lock();
+        let _ = show_option(dev, &cfg, opt, out);
+        Ok(())
+    }
+
+    fn store(dev: &NetDevice, name: &str, input: &StoreInput<'_>) -> Result {
+        let dev = BondDev::try_from(dev).ok_or(ENODEV)?;
+        let opt = options::find(name).ok_or(EINVAL)?;
+        let mut rtnl = rtnl::lock_or_restart()?;
+        let mut cfg = dev.data().cfg.lock();
+        set_option(dev, &mut cfg, opt, input.bytes(), &mut rtnl)?;
+        drop(cfg);
+        dev.notify(event::CHANGEINFODATA, &rtnl);
+        Ok(())
+    }
+}
+
+fn show_option(
+    dev: &BondDev,
+    cfg: &Config,
+    opt: &BondOption,
+    out: &mut SysfsBuf<'_>,
+) -> core::fmt::Result {
+    let v = &cfg.values;
+    match (opt.id, opt.show) {
+        (OptId::Slaves, _) => write_list(out, cfg.slaves.iter().map(|s| s.name())),
+        (OptId::Primary, _) => write_list(out, cfg.primary.iter().map(|p| p.dev.name())),
+        (OptId::ActiveSlave, _) => {
+            let rcu = RcuGuard::lock();
+            let active = dev.data().active_name(&rcu);
+            write_list(out, active.filter(|_| cfg.uses_primary()).into_iter())
+        }
+        (OptId::QueueId, _) => {
+            let mut any = false;
+            for s in cfg.slaves.iter() {
+                if any {
+                    out.write_char(' ')?;
+                }
+                write!(out, "{}:0", s.name())?;
+                any = true;
+            }
+            if any {
+                out.write_char('\n')?;
+            }
+            Ok(())
+        }
+        (OptId::Updelay | OptId::Downdelay | OptId::PeerNotifDelay, _) => {
+            writeln!(out, "{}", v.delay_ms(opt.id))
+        }
+        (_, Show::Raw | Show::Only8023ad) => Ok(()),
+        _ => {
+            opt.format(v.get(opt.id), out)?;
+            out.write_char('\n')
+        }
+    }
+}
+
+/// The text of a write, cut at the first newline (for messages).
+fn text(input: &[u8]) -> &str {
+    let end = input
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(input.len());
+    core::str::from_utf8(&input[..end]).unwrap_or("(not UTF-8)")
+}
+
+/// `bond_opt_error_interpret()` for `-EINVAL`.
+fn invalid(dev: &BondDev, opt: &BondOption, input: &[u8]) -> Error {
+    dev_err!(
+        dev,
+        "option {}: invalid value ({})\n",
+        opt.name,
+        text(input)
+    );
+    if let Some((min, max)) = opt.range() {
+        dev_err!(
+            dev,
+            "option {}: allowed values {} - {}\n",
+            opt.name,
+            min,
+            max
+        );
+    }
+    EINVAL
+}
+
+/// Applies a write to option `opt` (`__bond_opt_set()`): mode
+/// dependencies first, then parsing, then the option's own rules.
+pub(crate) fn set_option(
+    dev: &BondDev,
+    cfg: &mut Config,
+    opt: &BondOption,
+    input: &[u8],
+    rtnl: &mut RtnlHeld,
+) -> Result {
+    let mode = cfg.mode();
+    if let Err(e) = opt.check_deps(mode, !cfg.slaves.is_empty(), dev.is_up()) {
+        return Err(match e {
+            OptError::NotInMode => {
+                dev_err!(
+                    dev,
+                    "option {}: mode dependency failed, not supported in mode {}({})\n",
+                    opt.name,
+                    mode.name(),
+                    mode as u32
+                );
+                EACCES
+            }
+            OptError::HasSlaves => {
+                dev_err!(
+                    dev,
+                    "option {}: unable to set because the bond device has slaves\n",
+                    opt.name
+                );
+                errno::ENOTEMPTY()
+            }
+            OptError::IsUp | OptError::Invalid => {
+                dev_err!(
+                    dev,
+                    "option {}: unable to set because the bond device is up\n",
+                    opt.name
+                );
+                EBUSY
+            }
+        });
+    }
+    if opt.is_raw() {
+        return set_raw(dev, cfg, opt, input, rtnl);
+    }
+    let Some(value) = opt.parse(input) else {
+        return Err(invalid(dev, opt, input));
+    };
+    if opt.support == Support::Refused && value != cfg.values.get(opt.id) {
+        dev_err!(
+            dev,
+            "option {}: not supported by rust_bond: {}\n",
+            opt.name,
+            opt.desc
+        );
+        return Err(errno::EOPNOTSUPP());
+    }
+    let v = &mut cfg.values;
+    match opt.id {
+        OptId::Mode => {
+            v.set(OptId::Mode, value);
+            // bonding resets arp_validate on every mode write.
+            v.set(OptId::ArpValidate, 0);
+            dev.data().set_mode(v.mode());
+        }
+        OptId::Miimon => {
+            v.set(OptId::Miimon, value);
+            if dev.is_up() {
+                if value == 0 {
+                    dev.cancel_work_sync(MONITOR);
+                } else {
+                    dev.schedule(MONITOR, 0);
+                }
+            }
+        }
+        OptId::Updelay | OptId::Downdelay | OptId::PeerNotifDelay => {
+            let what = match opt.id {
+                OptId::Updelay => "up delay",
+                OptId::Downdelay => "down delay",
+                _ => "peer notification delay",
+            };
+            let miimon = v.miimon();
+            if miimon == 0 {
+                dev_err!(
+                    dev,
+                    "Unable to set {} as MII monitoring is disabled\n",
+                    what
+                );
+                return Err(EPERM);
+            }
+            let (ticks, rounded) = ms_to_ticks(value, miimon);
+            if rounded {
+                dev_warn!(
+                    dev,
+                    "{} ({}) is not a multiple of miimon ({}), value rounded to {} ms\n",
+                    what,
+                    value,
+                    miimon,
+                    ticks * miimon
+                );
+            }
+            v.set(opt.id, ticks);
+        }
+        OptId::PrimaryReselect => {
+            v.set(opt.id, value);
+            super::failover::select_active(dev, cfg, rtnl);
+        }
+        OptId::AllSlavesActive => {
+            if value != v.get(opt.id) {
+                v.set(opt.id, value);
+                for s in cfg.slaves.iter() {
+                    s.port.set_all_slaves_active(value != 0);
+                }
+            }
+        }
+        OptId::PacketsPerSlave => {
+            v.set(opt.id, value);
+            dev.data().pps.store(value as u32, Relaxed);
+        }
+        _ => v.set(opt.id, value),
+    }
+    Ok(())
+}
+
+/// The first blank-delimited word of `input`, at most `max` bytes
+/// (`sscanf("%<max>s")`).
+fn word(input: &[u8], max: usize) -> &[u8] {
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let start = input
+        .iter()
+        .position(|c| !is_space(c))
+        .unwrap_or(input.len());
+    let rest = &input[start..];
+    let len = rest
+        .iter()
+        .position(is_space)
+        .unwrap_or(rest.len())
+        .min(max);
+    &rest[..len]
+}
+
+/// `dev_valid_name()`.
+pub(crate) fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.len() < 16
+        && name != b"."
+        && name != b".."
+        && !name
+            .iter()
+            .any(|c| matches!(c, b'/' | b':') || c.is_ascii_whitespace())
+}
+
+fn set_raw(
+    dev: &BondDev,
+    cfg: &mut Config,
+    opt: &BondOption,
+    input: &[u8],
+    rtnl: &mut RtnlHeld,
+) -> Result {
+    match opt.id {
+        OptId::Slaves => set_slaves(dev, cfg, input, rtnl),
+        OptId::Primary => {
+            set_primary(dev, cfg, input, rtnl);
+            Ok(())
+        }
+        OptId::ActiveSlave => set_active_slave(dev, cfg, input, rtnl),
+        OptId::QueueId => {
+            // "ifname:queue": only queue 0, which every port has.
+            let w = word(input, 32);
+            let mut parts = w.splitn(2, |c| *c == b':');
+            let (name, qid) = (parts.next().unwrap_or(b""), parts.next());
+            let ours = cfg.slaves.iter().any(|s| s.name().as_bytes() == name);
+            match qid {
+                Some(b"0") if ours => Ok(()),
+                Some(q) if ours && !q.is_empty() && q.iter().all(u8::is_ascii_digit) => {
+                    dev_err!(
+                        dev,
+                        "option {}: not supported by rust_bond: {}\n",
+                        opt.name,
+                        opt.desc
+                    );
+                    Err(errno::EOPNOTSUPP())
+                }
+                _ => Err(EPERM),
+            }
+        }
+        _ => {
+            dev_err!(
+                dev,
+                "option {}: not supported by rust_bond: {}\n",
+                opt.name,
+                opt.desc
+            );
+            Err(errno::EOPNOTSUPP())
+        }
+    }
+}
+
+/// `+ifname` enslaves, `-ifname` releases (`bond_option_slaves_set()`).
+fn set_slaves(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &mut RtnlHeld) -> Result {
+    let cmd = word(input, 16);
+    if cmd.len() <= 1 || !matches!(cmd[0], b'+' | b'-') || !valid_name(&cmd[1..]) {
+        dev_err!(
+            dev,
+            "no command found in slaves file - use +ifname or -ifname\n"
+        );
+        return Err(EPERM);
+    }
+    let Some(pdev) = NetDevice::by_name(&cmd[1..], rtnl) else {
+        dev_err!(
+            dev,
+            "option slaves: interface {} does not exist!\n",
+            text(input)
+        );
+        return Err(ENODEV);
+    };
+    let result = if cmd[0] == b'+' {
+        port::enslave(dev, cfg, pdev, rtnl)
+    } else {
+        match cfg.slaves.iter().position(|s| s.port.dev.is(pdev)) {
+            Some(i) => {
+                port::release(dev, cfg, i, Leave::Release, rtnl);
+                Ok(())
+            }
+            None => Err(EINVAL),
+        }
+    };
+    if let Err(e) = result {
+        if e == EINVAL {
+            dev_err!(dev, "option slaves: invalid value ({})\n", text(input));
+        } else if e == EBUSY {
+            // bonding.ko's message for any -EBUSY, misleading as it is.
+            dev_err!(
+                dev,
+                "option slaves: unable to set because the bond device is up\n"
+            );
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// `bond_option_primary_set()`: never fails; a name that is not a port yet
+/// is recorded for when it is enslaved.
+fn set_primary(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &RtnlHeld) {
+    let end = input
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(input.len());
+    let name = &input[..end];
+    if name.is_empty() {
+        cfg.primary = None;
+        cfg.values.set_primary(b"");
+        super::failover::select_active(dev, cfg, rtnl);
+        return;
+    }
+    let found = cfg
+        .slaves
+        .iter()
+        .find(|s| s.name().as_bytes() == &name[..name.len().min(16)])
+        .map(|s| s.port.clone());
+    match found {
+        Some(p) => {
+            cfg.primary = Some(p);
+            cfg.values.set_primary(name);
+            cfg.force_primary = true;
+            super::failover::select_active(dev, cfg, rtnl);
+        }
+        None => {
+            if cfg.primary.take().is_some() {
+                super::failover::select_active(dev, cfg, rtnl);
+            }
+            cfg.values.set_primary(name);
+        }
+    }
+}
+
+/// `bond_option_active_slave_set()`.
+fn set_active_slave(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &RtnlHeld) -> Result {
+    let name = word(input, 15);
+    if name.is_empty() {
+        super::failover::change_active(dev, cfg, None, rtnl);
+        super::failover::select_active(dev, cfg, rtnl);
+        return Ok(());
+    }
+    let Some(pdev) = NetDevice::by_name(name, rtnl) else {
+        dev_err!(
+            dev,
+            "option active_slave: interface {} does not exist!\n",
+            text(input)
+        );
+        return Err(ENODEV);
+    };
+    let invalid_value = || {
+        dev_err!(
+            dev,
+            "option active_slave: invalid value ({})\n",
+            text(input)
+        )
+    };
+    let Some(i) = cfg.slaves.iter().position(|s| s.port.dev.is(pdev)) else {
+        let other_bond = pdev
+            .master(rtnl)
+            .is_some_and(|m| BondDev::try_from(m).is_some());
+        let msg = if other_bond {
+            "Device is not our slave"
+        } else {
+            "Device is not bonding slave"
+        };
+        port::slave_log!(dev_err, dev, pdev, "{}\n", msg);
+        invalid_value();
+        return Err(EINVAL);
+    };
+    let new = cfg.slaves[i].port.clone();
+    let old = dev.data().active_port(rtnl);
+    if dev.data().active_is(&new) {
+        return Ok(());
+    }
+    if old.is_some()
+        && cfg.slaves[i].link.state == crate::bond_core::link::LinkState::Up
+        && new.dev_up()
+    {
+        super::failover::change_active(dev, cfg, Some(new), rtnl);
+        return Ok(());
+    }
+    port::slave_log!(
+        dev_err,
+        dev,
+        pdev,
+        "Could not set as active slave; either {} is down or the link is down\n",
+        pdev.name()
+    );
+    invalid_value();
+    Err(EINVAL)
+}
+
+impl DeviceFiles for PortFiles {
+    fn show(dev: &NetDevice, name: &str, out: &mut SysfsBuf<'_>) -> Result {
+        let rcu = RcuGuard::lock();
+        let port = RxReg::<BondRx>::port_rcu(dev, &rcu).ok_or(ENODEV)?;
+        let _ = match name {
+            "state" => writeln!(
+                out,
+                "{}",
+                if port.is_backup() { "backup" } else { "active" }
+            ),
+            "mii_status" => writeln!(out, "{}", port.link().name()),
+            "link_failure_count" => writeln!(out, "{}", port.link_failure_count.load(Relaxed)),
+            "perm_hwaddr" => writeln!(out, "{}", Mac(&port.perm_addr)),
+            "queue_id" => writeln!(out, "0"),
+            "tx_packets" => writeln!(out, "{}", port.tx_packets.load(Relaxed)),
+            "tx_bytes" => writeln!(out, "{}", port.tx_bytes.load(Relaxed)),
+            "rx_packets" => writeln!(out, "{}", port.rx_packets.load(Relaxed)),
+            "rx_bytes" => writeln!(out, "{}", port.rx_bytes.load(Relaxed)),
+            "rx_dropped_inactive" => writeln!(out, "{}", port.rx_dropped_inactive.load(Relaxed)),
+            "failovers" => writeln!(out, "{}", port.failovers.load(Relaxed)),
+            // The 802.3ad files.
+            _ => writeln!(out, "N/A"),
+        };
+        Ok(())
+    }
+
+    fn store(_dev: &NetDevice, _name: &str, _input: &StoreInput<'_>) -> Result {
+        Err(EACCES)
+    }
+}

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Ports (bonding's slaves): enslaving and releasing them, and receiving
+//! on them.
+
+use super::config::Config;
+use super::device::{Bond, BondDev};
+use super::files::PORT_FILES;
+use crate::bond_core::link::{LinkState, PortLink};
+use crate::bond_core::options::{Mode, OptId};
+use crate::kext::netdev::{
+    self, iff, DevName, MacAddr, NetDevRef, NetDevice, Stats64, ARPHRD_ETHER, NET_ADDR_RANDOM,
+};
+use crate::kext::print::{dev_err, dev_info, dev_warn};
+use crate::kext::rcu::RcuGuard;
+use crate::kext::rtnl::RtnlHeld;
+use crate::kext::rx::{RxAction, RxHandler, RxReg, RxSkb};
+use crate::kext::sysfs::GroupOnDevice;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// `bond0: (slave eth0): message`, as bonding's `slave_info()` prints.
+macro_rules! slave_log {
+    ($mac:ident, $bond:expr, $port:expr, $($arg:tt)*) => {
+        $mac!($bond, "(slave {}): {}", $port.name(), format_args!($($arg)*))
+    };
+}
+pub(crate) use slave_log;
+
+/// What the data path and the port's sysfs files read of a port: all
+/// atomics, so neither takes the bond's config lock.
+pub(crate) struct Port {
+    pub(crate) dev: NetDevRef,
+    /// The bond device, where active ports deliver their frames.
+    pub(crate) bond: NetDevRef,
+    /// The port's MAC address when it was enslaved, restored at release.
+    pub(crate) perm_addr: MacAddr,
+    link: AtomicU8,
+    /// `bonding_slave/state`: backup (true) or active.
+    backup: AtomicBool,
+    /// Frames received here are not delivered to the bond.
+    inactive: AtomicBool,
+    pub(crate) link_failure_count: AtomicU32,
+    speed: AtomicU32,
+    duplex: AtomicU8,
+    pub(crate) tx_packets: AtomicU64,
+    pub(crate) tx_bytes: AtomicU64,
+    pub(crate) rx_packets: AtomicU64,
+    pub(crate) rx_bytes: AtomicU64,
+    pub(crate) rx_dropped_inactive: AtomicU64,
+    /// How many times the port became the active one.
+    pub(crate) failovers: AtomicU64,
+    /// The port's counters when enslaved: the bond counts what came after.
+    baseline: Stats64,
+}
+
+impl Port {
+    /// The port's counters since it was enslaved (`bond_fold_stats()`
+    /// without its 32-bit wrap cases: these counters are 64-bit).
+    pub(crate) fn stats_since_enslaved(&self) -> Stats64 {
+        delta(&self.dev.stats(), &self.baseline)
+    }
+
+    pub(crate) fn link(&self) -> LinkState {
+        LinkState::from_u8(self.link.load(Relaxed))
+    }
+
+    pub(crate) fn is_backup(&self) -> bool {
+        self.backup.load(Relaxed)
+    }
+
+    /// Running with carrier (`bond_slave_is_up()`).
+    pub(crate) fn dev_up(&self) -> bool {
+        self.dev.running() && self.dev.carrier_ok()
+    }
+
+    /// Speed in Mb/s and duplex, when ethtool knows them.
+    pub(crate) fn speed_duplex(&self) -> Option<(u32, u8)> {
+        let speed = self.speed.load(Relaxed);
+        (speed != 0).then(|| (speed, self.duplex.load(Relaxed)))
+    }
+
+    pub(crate) fn update_speed_duplex(&self, rtnl: &RtnlHeld) {
+        let (s, d) = self
+            .dev
+            .speed_duplex(rtnl)
+            .unwrap_or((0, netdev::DUPLEX_UNKNOWN));
+        self.speed.store(s, Relaxed);
+        self.duplex.store(d, Relaxed);
+    }
+
+    /// `bond_set_slave_active_flags()`.
+    pub(crate) fn set_active_flags(&self) {
+        self.backup.store(false, Relaxed);
+        self.inactive.store(false, Relaxed);
+    }
+
+    /// `bond_set_slave_inactive_flags()`.
+    pub(crate) fn set_inactive_flags(&self, all_slaves_active: bool) {
+        self.backup.store(true, Relaxed);
+        self.inactive.store(!all_slaves_active, Relaxed);
+    }
+
+    /// `all_slaves_active` changed: backups deliver (or stop).
+    pub(crate) fn set_all_slaves_active(&self, on: bool) {
+        if self.is_backup() {
+            self.inactive.store(!on, Relaxed);
+        }
+    }
+
+    pub(crate) fn count_tx(&self, bytes: u32) {
+        self.tx_packets.fetch_add(1, Relaxed);
+        self.tx_bytes.fetch_add(u64::from(bytes), Relaxed);
+    }
+}
+
+/// The receive handler of ports (`bond_handle_frame()`).
+pub(crate) struct BondRx;
+
+impl RxHandler for BondRx {
+    type Port = Port;
+
+    fn handle<'a>(port: &'a Port, skb: &RxSkb, _rcu: &'a RcuGuard) -> RxAction<'a> {
+        if port.inactive.load(Relaxed) {
+            // A backup: link-local frames (LLDP, STP) still reach the port
+            // itself; the rest only sockets bound to the port.
+            if skb.is_link_local() {
+                return RxAction::Pass;
+            }
+            port.rx_dropped_inactive.fetch_add(1, Relaxed);
+            return RxAction::Exact;
+        }
+        port.rx_packets.fetch_add(1, Relaxed);
+        port.rx_bytes.fetch_add(u64::from(skb.len()), Relaxed);
+        RxAction::Deliver(&port.bond)
+    }
+}
+
+/// A port as the bond's config owns it.
+pub(crate) struct Slave {
+    pub(crate) port: Arc<Port>,
+    rx: Option<RxReg<BondRx>>,
+    files: Option<GroupOnDevice>,
+    /// The monitor's state of the port (mirrored into `port.link`).
+    pub(crate) link: PortLink,
+    orig_mtu: u32,
+}
+
+impl Slave {
+    pub(crate) fn set_link(&mut self, link: PortLink) {
+        self.link = link;
+        self.port.link.store(link.state.to_u8(), Relaxed);
+    }
+
+    pub(crate) fn name(&self) -> DevName {
+        self.port.dev.name()
+    }
+}
+
+macro_rules! stats_fields {
+    ($f:ident) => {
+        $f!(
+            rx_packets,
+            tx_packets,
+            rx_bytes,
+            tx_bytes,
+            rx_errors,
+            tx_errors,
+            rx_dropped,
+            tx_dropped,
+            multicast,
+            collisions,
+            rx_length_errors,
+            rx_over_errors,
+            rx_crc_errors,
+            rx_frame_errors,
+            rx_fifo_errors,
+            rx_missed_errors,
+            tx_aborted_errors,
+            tx_carrier_errors,
+            tx_fifo_errors,
+            tx_heartbeat_errors,
+            tx_window_errors,
+            rx_compressed,
+            tx_compressed,
+            rx_nohandler
+        )
+    };
+}
+
+/// `now - then`, field by field; a counter that went backwards counts 0.
+fn delta(now: &Stats64, then: &Stats64) -> Stats64 {
+    let mut d = Stats64::default();
+    macro_rules! sub {
+        ($($f:ident),*) => { $(d.$f = now.$f.saturating_sub(then.$f);)* };
+    }
+    stats_fields!(sub);
+    d
+}
+
+/// `acc += x`, field by field.
+pub(crate) fn add_stats(acc: &mut Stats64, x: &Stats64) {
+    macro_rules! add {
+        ($($f:ident),*) => { $(acc.$f = acc.$f.wrapping_add(x.$f);)* };
+    }
+    stats_fields!(add);
+}
+
+/// Enslaves `pdev` to `dev` (`bond_enslave()`): the checks, then MTU and
+/// MAC while the port is down, open it, take over its receive path, link
+/// it below the bond.
+pub(crate) fn enslave(
+    dev: &BondDev,
+    cfg: &mut Config,
+    pdev: &NetDevice,
+    rtnl: &RtnlHeld,
+) -> Result {
+    let bond: &Bond = dev.data();
+    let mode = cfg.mode();
+    let err = |msg: &str| dev_info_err(dev, None, msg);
+    let perr = |msg: &str| dev_info_err(dev, Some(pdev), msg);
+    if pdev.flags() & iff::MASTER != 0 && BondDev::try_from(pdev).is_none() {
+        err("Device type (master device) cannot be enslaved");
+        return Err(EPERM);
+    }
+    if pdev.rx_handler_busy(rtnl) {
+        perr("Device is in use and cannot be enslaved");
+        return Err(EBUSY);
+    }
+    if pdev.is(dev) {
+        err("Cannot enslave bond to itself.");
+        return Err(EPERM);
+    }
+    if pdev.is_up() {
+        perr("Device can not be enslaved while up");
+        return Err(EPERM);
+    }
+    if pdev.dev_type() != dev.dev_type() || pdev.dev_type() != ARPHRD_ETHER {
+        // bonding.ko turns a port-less bond into the first port's type;
+        // rust_bond bonds Ethernet ports only.
+        perr("Device type is different from other slaves");
+        return Err(EINVAL);
+    }
+    // Room for the new slave now, so that nothing can fail after the port
+    // is taken over.
+    cfg.slaves.reserve(1, GFP_KERNEL)?;
+    let first = cfg.slaves.is_empty();
+    if first && dev.addr_assign_type() == NET_ADDR_RANDOM {
+        dev.take_mac(&pdev.addr(), rtnl)?;
+    }
+    let undo_bond_mac = |cfg: &Config| {
+        if cfg.slaves.is_empty() && dev.addr() == pdev.addr() {
+            dev.random_mac(false, rtnl);
+        }
+    };
+
+    let orig_mtu = pdev.mtu();
+    if let Err(e) = pdev.set_mtu(dev.mtu(), rtnl) {
+        slave_log!(
+            dev_err,
+            dev,
+            pdev,
+            "Error {} calling dev_set_mtu\n",
+            e.to_errno()
+        );
+        undo_bond_mac(cfg);
+        return Err(e);
+    }
+    let perm_addr = pdev.addr();
+    let fom = cfg.values.fail_over_mac();
+    let sets_mac = fom == 0 || mode != Mode::ActiveBackup;
+    let mac_result = if sets_mac {
+        pdev.set_mac(&dev.addr(), rtnl)
+    } else if fom == 2 && !first && perm_addr == dev.addr() {
+        pdev.set_mac(&netdev::random_mac_addr(), rtnl)
+    } else {
+        Ok(())
+    };
+    let restore_mtu = || {
+        let _ = pdev.set_mtu(orig_mtu, rtnl);
+    };
+    if let Err(e) = mac_result {
+        slave_log!(
+            dev_err,
+            dev,
+            pdev,
+            "Error {} calling set_mac_address\n",
+            e.to_errno()
+        );
+        restore_mtu();
+        undo_bond_mac(cfg);
+        return Err(e);
+    }
+    let restore_mac = || {
+        if sets_mac {
+            let _ = pdev.set_mac(&perm_addr, rtnl);
+        }
+    };
+    pdev.set_no_addrconf(true, rtnl);
+    if let Err(e) = pdev.open(rtnl) {
+        slave_log!(dev_err, dev, pdev, "Opening slave failed\n");
+        pdev.set_no_addrconf(false, rtnl);
+        restore_mac();
+        restore_mtu();
+        undo_bond_mac(cfg);
+        return Err(e);
+    }
+    let unwind = |cfg: &Config| {
+        pdev.close(rtnl);
+        pdev.set_no_addrconf(false, rtnl);
+        restore_mac();
+        restore_mtu();
+        undo_bond_mac(cfg);
+    };
+
+    let port = match Arc::new(
+        Port {
+            dev: pdev.to_ref(),
+            bond: dev.to_ref(),
+            perm_addr,
+            link: AtomicU8::new(LinkState::Up.to_u8()),
+            backup: AtomicBool::new(false),
+            inactive: AtomicBool::new(false),
+            link_failure_count: AtomicU32::new(0),
+            speed: AtomicU32::new(0),
+            duplex: AtomicU8::new(netdev::DUPLEX_UNKNOWN),
+            tx_packets: AtomicU64::new(0),
+            tx_bytes: AtomicU64::new(0),
+            rx_packets: AtomicU64::new(0),
+            rx_bytes: AtomicU64::new(0),
+            rx_dropped_inactive: AtomicU64::new(0),
+            failovers: AtomicU64::new(0),
+            baseline: pdev.stats(),
+        },
+        GFP_KERNEL,
+    ) {
+        Ok(p) => p,
+        Err(_) => {
+            unwind(cfg);
+            return Err(ENOMEM);
+        }
+    };
+    port.update_speed_duplex(rtnl);
+    // The initial link state: with miimon, what the carrier says (an
+    // updelay applies); without, up whatever the carrier.
+    let miimon = cfg.values.miimon();
+    let link = if miimon == 0 {
+        PortLink::new(LinkState::Up)
+    } else if super::failover::link_ok(&port, &cfg.values) {
+        if cfg.values.get(OptId::Updelay) > 0 {
+            PortLink::with_delay(LinkState::Back, cfg.values.get(OptId::Updelay))
+        } else {
+            PortLink::new(LinkState::Up)
+        }
+    } else {
+        PortLink::new(LinkState::Down)
+    };
+    let mut slave = Slave {
+        port: port.clone(),
+        rx: None,
+        files: None,
+        link,
+        orig_mtu,
+    };
+    slave.set_link(link);
+    match mode {
+        Mode::ActiveBackup => port.set_inactive_flags(cfg.values.all_slaves_active()),
+        _ => port.set_active_flags(),
+    }
+
+    let rx = match RxReg::<BondRx>::register(pdev, port.clone(), rtnl) {
+        Ok(rx) => rx,
+        Err(e) => {
+            unwind(cfg);
+            return Err(e);
+        }
+    };
+    let tx_type = if mode == Mode::ActiveBackup {
+        netdev::LAG_TX_ACTIVEBACKUP
+    } else {
+        netdev::LAG_TX_ROUNDROBIN
+    };
+    if let Err(e) = pdev.link_master(dev, tx_type, rtnl) {
+        drop(rx.unregister(rtnl));
+        unwind(cfg);
+        return Err(e);
+    }
+    slave.rx = Some(rx);
+    match PORT_FILES.add(pdev) {
+        Ok(f) => slave.files = Some(f),
+        Err(e) => {
+            pdev.unlink_master(dev, rtnl);
+            if let Some(rx) = slave.rx.take() {
+                drop(rx.unregister(rtnl));
+            }
+            unwind(cfg);
+            return Err(e);
+        }
+    }
+    if mode == Mode::RoundRobin {
+        let flags = dev.flags();
+        if flags & iff::PROMISC != 0 {
+            let _ = pdev.set_promiscuity(1, rtnl);
+        }
+        if flags & iff::ALLMULTI != 0 {
+            let _ = pdev.set_allmulti(1, rtnl);
+        }
+        if flags & iff::UP != 0 {
+            pdev.sync_addrs_multiple_from(dev);
+        }
+    }
+    if mode == Mode::ActiveBackup && cfg.values.primary() == pdev.name().as_bytes() {
+        cfg.primary = Some(port.clone());
+        cfg.force_primary = true;
+    }
+    let link_up = slave.link.state != LinkState::Down;
+    // Cannot fail: reserved above.
+    let _ = cfg.slaves.push(slave, GFP_KERNEL);
+    if mode == Mode::RoundRobin && bond.active_port(rtnl).is_none() && port.link() == LinkState::Up
+    {
+        bond.set_active_port(Some(port.clone()), rtnl);
+    }
+    bond.publish_ports(cfg, rtnl)?;
+    super::failover::set_carrier(dev, cfg);
+    if mode == Mode::ActiveBackup {
+        super::failover::select_active(dev, cfg, rtnl);
+    }
+    slave_log!(
+        dev_info,
+        dev,
+        pdev,
+        "Enslaving as {} interface with {} link\n",
+        if port.is_backup() {
+            "a backup"
+        } else {
+            "an active"
+        },
+        if link_up { "an up" } else { "a down" }
+    );
+    Ok(())
+}
+
+/// `Error: msg` about the bond or one of its ports, as bonding logs
+/// refusals that have no netlink extack to go to.
+fn dev_info_err(dev: &NetDevice, port: Option<&NetDevice>, msg: &str) {
+    match port {
+        Some(p) => slave_log!(dev_err, dev, p, "Error: {}\n", msg),
+        None => dev_err!(dev, "Error: {}\n", msg),
+    }
+}
+
+/// How a port leaves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Leave {
+    /// `-eth0`, `ip link set eth0 nomaster`: choose a new active port.
+    Release,
+    /// The port device is going away.
+    Unregister,
+    /// The bond is going away: no reselection, no warnings.
+    All,
+}
+
+/// Releases slave `idx` (`__bond_release_one()`): the port is closed and
+/// left down with its own MAC address and MTU back.
+pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, rtnl: &RtnlHeld) {
+    let bond: &Bond = dev.data();
+    let old_flags = dev.flags();
+    let mode = cfg.mode();
+    let Some(mut slave) = crate::kext::vec::remove(&mut cfg.slaves, idx) else {
+        return;
+    };
+    let port = slave.port.clone();
+    let pdev: &NetDevice = &port.dev;
+    port.set_inactive_flags(cfg.values.all_slaves_active());
+    drop(slave.files.take());
+    bond.released.add(&port.stats_since_enslaved());
+    if let Some(rx) = slave.rx.take() {
+        drop(rx.unregister(rtnl));
+    }
+    pdev.unlink_master(dev, rtnl);
+    slave_log!(
+        dev_info,
+        dev,
+        pdev,
+        "Releasing {} interface\n",
+        if port.is_backup() { "backup" } else { "active" }
+    );
+    let fom_active = cfg.values.fail_over_mac() == 1 && mode == Mode::ActiveBackup;
+    if how != Leave::All && !fom_active && dev.addr() == port.perm_addr && !cfg.slaves.is_empty() {
+        slave_log!(
+            dev_warn,
+            dev,
+            pdev,
+            "the permanent HWaddr of slave - {} - is still in use by bond - set the HWaddr of slave to a different address to avoid conflicts\n",
+            netdev::Mac(&port.perm_addr)
+        );
+    }
+    if cfg.primary.as_ref().is_some_and(|p| Arc::ptr_eq(p, &port)) {
+        cfg.primary = None;
+    }
+    let was_active = bond.active_is(&port);
+    if was_active {
+        super::failover::change_active(dev, cfg, None, rtnl);
+    }
+    if how != Leave::All && was_active {
+        super::failover::select_active(dev, cfg, rtnl);
+    }
+    if mode == Mode::RoundRobin && was_active {
+        // balance-rr keeps an "active" port only for IGMP.
+        let next = cfg
+            .slaves
+            .iter()
+            .find(|s| s.port.link() == LinkState::Up)
+            .map(|s| s.port.clone());
+        bond.set_active_port(next, rtnl);
+    }
+    super::failover::set_carrier(dev, cfg);
+    if cfg.slaves.is_empty() {
+        dev.random_mac(false, rtnl);
+    }
+    // The data path must not see the port after this (waits for readers).
+    let _ = bond.publish_ports(cfg, rtnl);
+    if cfg.slaves.is_empty() {
+        dev.notify(netdev::event::CHANGEADDR, rtnl);
+        dev.notify(netdev::event::RELEASE, rtnl);
+    }
+    if mode == Mode::RoundRobin {
+        if old_flags & iff::PROMISC != 0 {
+            let _ = pdev.set_promiscuity(-1, rtnl);
+        }
+        if old_flags & iff::ALLMULTI != 0 {
+            let _ = pdev.set_allmulti(-1, rtnl);
+        }
+        if old_flags & iff::UP != 0 {
+            pdev.unsync_addrs_from(dev);
+        }
+    }
+    pdev.close(rtnl);
+    pdev.set_no_addrconf(false, rtnl);
+    if !fom_active {
+        let _ = pdev.set_mac(&port.perm_addr, rtnl);
+    }
+    let _ = pdev.set_mtu(slave.orig_mtu, rtnl);
+}
+
+/// Releases every port (the bond is being deleted).
+pub(crate) fn release_all(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
+    if cfg.slaves.is_empty() {
+        return;
+    }
+    while !cfg.slaves.is_empty() {
+        release(dev, cfg, cfg.slaves.len() - 1, Leave::All, rtnl);
+    }
+    dev_info!(dev, "Released all slaves\n");
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/proc/net/bonding/<bond>`, line for line as `bond_procfs.c` prints it.
+
+use super::device::BondDev;
+use crate::bond_core::options::{get, Mode, OptId};
+use crate::kext::netdev::{Mac, NetDevice};
+use crate::kext::print::dev_warn;
+use crate::kext::procfs::{ProcShow, SeqBuf};
+use crate::kext::rcu::RcuGuard;
+use crate::kext::rtnl::RtnlHeld;
+use core::fmt::Write;
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::prelude::*;
+
+/// Prints a bond's /proc file.
+pub(crate) struct BondProc;
+
+impl ProcShow for BondProc {
+    fn show(dev: &NetDevice, out: &mut SeqBuf) -> Result {
+        let dev = BondDev::try_from(dev).ok_or(ENODEV)?;
+        let _ = print(dev, out);
+        Ok(())
+    }
+}
+
+fn print(dev: &BondDev, out: &mut SeqBuf) -> core::fmt::Result {
+    let cfg = dev.data().cfg.lock();
+    let v = &cfg.values;
+    let mode = cfg.mode();
+    // bonding prints its version (the kernel release); rust_bond names
+    // itself in the same line.
+    writeln!(
+        out,
+        "Ethernet Channel Bonding Driver: rust_bond v{}\n",
+        crate::kext::uts_release()
+    )?;
+    write!(out, "Bonding Mode: {}", mode.description())?;
+    let fom = v.fail_over_mac();
+    if mode == Mode::ActiveBackup && fom != 0 {
+        write!(
+            out,
+            " (fail_over_mac {})",
+            get(OptId::FailOverMac).value_name(fom).unwrap_or("?")
+        )?;
+    }
+    writeln!(out)?;
+    if cfg.uses_primary() {
+        match &cfg.primary {
+            Some(p) => writeln!(
+                out,
+                "Primary Slave: {} (primary_reselect {})",
+                p.dev.name(),
+                get(OptId::PrimaryReselect)
+                    .value_name(v.get(OptId::PrimaryReselect))
+                    .unwrap_or("?")
+            )?,
+            None => writeln!(out, "Primary Slave: None")?,
+        }
+        let rcu = RcuGuard::lock();
+        match dev.data().active_name(&rcu) {
+            Some(n) => writeln!(out, "Currently Active Slave: {}", n)?,
+            None => writeln!(out, "Currently Active Slave: None")?,
+        }
+    }
+    writeln!(
+        out,
+        "MII Status: {}",
+        if dev.carrier_ok() { "up" } else { "down" }
+    )?;
+    writeln!(out, "MII Polling Interval (ms): {}", v.miimon())?;
+    writeln!(out, "Up Delay (ms): {}", v.delay_ms(OptId::Updelay))?;
+    writeln!(out, "Down Delay (ms): {}", v.delay_ms(OptId::Downdelay))?;
+    writeln!(
+        out,
+        "Peer Notification Delay (ms): {}",
+        v.delay_ms(OptId::PeerNotifDelay)
+    )?;
+    for s in cfg.slaves.iter() {
+        let p = &s.port;
+        writeln!(out, "\nSlave Interface: {}", s.name())?;
+        writeln!(out, "MII Status: {}", p.link().name())?;
+        match p.speed_duplex() {
+            Some((speed, duplex)) => {
+                writeln!(out, "Speed: {} Mbps", speed)?;
+                writeln!(out, "Duplex: {}", if duplex != 0 { "full" } else { "half" })?;
+            }
+            None => writeln!(out, "Speed: Unknown\nDuplex: Unknown")?,
+        }
+        writeln!(
+            out,
+            "Link Failure Count: {}",
+            p.link_failure_count.load(Relaxed)
+        )?;
+        writeln!(out, "Permanent HW addr: {}", Mac(&p.perm_addr))?;
+        writeln!(out, "Slave queue ID: 0")?;
+    }
+    Ok(())
+}
+
+/// Creates the bond's /proc file (at creation and after a rename).
+pub(crate) fn create_file(dev: &BondDev, rtnl: &RtnlHeld) {
+    let Some(dir) = super::proc_dir(rtnl) else {
+        return;
+    };
+    let name = dev.name();
+    match dir.create_file::<BondProc>(name.as_cstr(), dev) {
+        Ok(f) => dev.data().cfg.lock().proc_file = Some(f),
+        Err(_) => dev_warn!(dev, "Cannot create /proc/net/bonding/{}\n", name),
+    }
+}
+
+/// The bond was renamed: the file follows.
+pub(crate) fn rename(dev: &BondDev, rtnl: &RtnlHeld) {
+    let old = dev.data().cfg.lock().proc_file.take();
+    // Removing waits for readers, which take the config lock: not held.
+    drop(old);
+    create_file(dev, rtnl);
+}

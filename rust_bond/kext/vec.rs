@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the 6.12 `KVec` lacks.
+
+use kernel::alloc::KVec;
+
+/// Removes and returns element `idx`, shifting the rest down (like
+/// `Vec::remove`); `None` if out of range. Never allocates.
+pub(crate) fn remove<T>(v: &mut KVec<T>, idx: usize) -> Option<T> {
+    let len = v.len();
+    if idx >= len {
+        return None;
+    }
+    v.as_mut_slice()[idx..].rotate_left(1);
+    // SAFETY: `len - 1 < len`: the last slot holds an initialised element,
+    // which we move out and then exclude from the vector.
+    unsafe {
+        let last = core::ptr::read(v.as_ptr().add(len - 1));
+        v.set_len(len - 1);
+        Some(last)
+    }
+}
