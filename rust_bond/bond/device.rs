@@ -8,7 +8,6 @@ use super::port::{self, add_stats, Leave, Port};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::Mode;
 use crate::kext::netdev::{self, iff, Device, Driver, MacAddr, NetDevice, Setup, Stats64, WorkId};
-use crate::kext::print::dev_info;
 use crate::kext::rcu::{RcuArc, RcuGuard};
 use crate::kext::rtnl::RtnlHeld;
 use crate::kext::skb::SkBuff;
@@ -419,6 +418,5 @@ pub(crate) fn create<'r>(
     // No port, no carrier (bonding does the same after registering).
     dev.set_carrier(false);
     super::proc::create_file(dev, rtnl);
-    dev_info!(dev, "created, mode {}\n", dev.data().mode().name());
     Ok(dev)
 }

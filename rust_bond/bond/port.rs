@@ -232,6 +232,18 @@ pub(crate) fn enslave(
         err("Cannot enslave bond to itself.");
         return Err(EPERM);
     }
+    if pdev.vlan_challenged() {
+        if dev.has_vlans(rtnl) {
+            perr("Can not enslave VLAN challenged device to VLAN enabled bond");
+            return Err(EPERM);
+        }
+        slave_log!(
+            dev_warn,
+            dev,
+            pdev,
+            "enslaved VLAN challenged slave. Adding VLANs will be blocked as long as it is part of bond.\n"
+        );
+    }
     if pdev.is_up() {
         perr("Device can not be enslaved while up");
         return Err(EPERM);

@@ -304,6 +304,19 @@ impl NetDevice {
         }
     }
 
+    /// Whether the device cannot carry VLANs (`NETIF_F_VLAN_CHALLENGED`).
+    pub(crate) fn vlan_challenged(&self) -> bool {
+        // SAFETY: A live device; features change under RTNL.
+        let features = unsafe { (*self.as_raw()).features };
+        features & (1 << sys::NETIF_F_VLAN_CHALLENGED_BIT) != 0
+    }
+
+    /// Whether VLAN devices sit on this device (`vlan_uses_dev()`).
+    pub(crate) fn has_vlans(&self, _rtnl: &RtnlHeld) -> bool {
+        // SAFETY: RTNL is held, as `vlan_uses_dev` requires.
+        unsafe { sys::vlan_uses_dev(self.as_raw()) }
+    }
+
     /// Whether some rx_handler (bond, bridge, team ...) owns the device.
     pub(crate) fn rx_handler_busy(&self, _rtnl: &RtnlHeld) -> bool {
         // SAFETY: RTNL is held; a live device.

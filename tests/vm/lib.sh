@@ -49,7 +49,7 @@ cleanup() {
 	module_loaded bonding && rmmod bonding
 	ip -all netns delete 2>/dev/null
 	for d in /sys/class/net/*; do
-		case ${d##*/} in veth* | rb*) ip link del "${d##*/}" 2>/dev/null ;; esac
+		case ${d##*/} in veth* | rb* | eth[0-9]*) ip link del "${d##*/}" 2>/dev/null || true ;; esac
 	done
 	return 0
 }
@@ -79,4 +79,99 @@ run_test() {
 		[ -z "$splat" ] || printf '    kernel log has a bug report:\n%s\n' "$splat" | sed 's/^/    /'
 	fi
 	rm -f "$log"
+}
+
+# --- Topologies and drivers for the bonding tests ---
+
+# The two drivers under comparison: "bonding" (the C oracle) and "rust".
+# load_driver DRV PARAMS...: load it with module options PARAMS (one bond
+# unless max_bonds is given).
+load_driver() {
+	local drv=$1
+	shift
+	case $drv in
+	bonding) case " $* " in *" max_bonds="*) load_bonding "$@" ;; *) load_bonding max_bonds=1 "$@" ;; esac ;;
+	rust) load_rust_bond "$@" ;;
+	*) fail "unknown driver $drv" ;;
+	esac
+}
+unload_driver() {
+	case $1 in bonding) rmmod bonding ;; rust) rmmod rust_bond ;; esac
+}
+
+# mk_ports N: ports eth0..eth<N-1> (down, MACs 02:00:00:00:00:0<i+1>),
+# each a veth whose peer p<i> is up in namespace "peer" on bridge br0,
+# which has 192.0.2.2/24 and MAC 02:00:00:00:00:fe.
+mk_ports() {
+	local i
+	# No IPv6 chatter (router/neighbour solicitations, MLD): the tests
+	# count frames.
+	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip netns add peer
+	ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n peer link set lo up
+	ip -n peer link add br0 address 02:00:00:00:00:fe type bridge
+	ip -n peer link set br0 type bridge forward_delay 0
+	for ((i = 0; i < $1; i++)); do
+		ip link add eth$i address 02:00:00:00:00:0$((i + 1)) type veth peer name p$i netns peer
+		ip -n peer link set p$i master br0 up
+	done
+	ip -n peer link set br0 up
+	ip -n peer addr add 192.0.2.2/24 dev br0
+}
+
+# peer_rx pN: packets the peer received on its port pN.
+peer_rx() { ip netns exec peer cat "/sys/class/net/$1/statistics/rx_packets"; }
+
+# bond_ip: give bond0 192.0.2.1/24 and bring it up.
+bond_up_ip() {
+	ip link set bond0 up
+	ip addr add 192.0.2.1/24 dev bond0
+}
+
+# enslave PORT...: through sysfs, as ifenslave does.
+enslave() {
+	local p
+	for p; do echo "+$p" >/sys/class/net/bond0/bonding/slaves; done
+}
+
+# wait_for CMD... : up to 5 s for CMD to succeed.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+active_is() { [ "$(cat /sys/class/net/bond0/bonding/active_slave)" = "$1" ]; }
+
+# every_bond_file: "name: content" of every file under bonding/, sorted.
+every_bond_file() {
+	local f
+	for f in /sys/class/net/bond0/bonding/*; do
+		printf '%s: %s\n' "${f##*/}" "$(cat "$f" | tr '\n' '|')"
+	done
+}
+
+# proc_text: /proc/net/bonding/bond0 without the version line.
+proc_text() { tail -n +2 /proc/net/bonding/bond0; }
+
+# differential NAME SCENARIO PARAMS...: runs shell function SCENARIO with
+# each driver loaded with PARAMS (in a fresh topology) and fails if what
+# it prints differs.
+differential() {
+	local name=$1 scenario=$2 c r
+	shift 2
+	dmesg -C
+	c=$(load_driver bonding "$@" && "$scenario" bonding 2>&1; cleanup >/dev/null 2>&1)
+	dmesg -C
+	r=$(load_driver rust "$@" && "$scenario" rust 2>&1; cleanup >/dev/null 2>&1)
+	if [ "$c" != "$r" ]; then
+		echo "--- $name: bonding.ko vs +++ rust_bond:"
+		diff <(echo "$c") <(echo "$r") | head -n 60
+		fail "$name: rust_bond differs from bonding.ko"
+	fi
+	[ -n "$c" ] || fail "$name: the scenario printed nothing"
+	echo "$name: identical (${#c} bytes)"
 }

@@ -1,0 +1,379 @@
+# Active-backup (mode 1): sysfs, /proc, errors and failover, compared with
+# bonding.ko wherever the two should agree.
+# shellcheck shell=bash
+
+W=$VMDIR/sysfs-write
+B=/sys/class/net/bond0/bonding
+
+# What a new bond and a bond with two ports show in sysfs and /proc.
+scenario_reads() {
+	every_bond_file
+	proc_text
+	mk_ports 2
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0 || echo "no active port"
+	every_bond_file
+	proc_text
+	grep -H . /sys/class/net/eth{0,1}/bonding_slave/{state,mii_status,link_failure_count,perm_hwaddr,queue_id}
+	ip -o link show eth0 | sed -E 's/^[0-9]+: //'
+}
+test_sysfs_and_proc_match_bonding() {
+	differential "mode 1, miimon 100" scenario_reads mode=1 miimon=100
+	differential "mode 1, no miimon" scenario_reads mode=active-backup
+	differential "mode 0" scenario_reads mode=0 miimon=100
+}
+
+# The errno of every rejected (and some accepted) write.
+scenario_writes() {
+	local f v
+	mk_ports 3
+	ip link add rb_other type dummy
+	while read -r f v; do
+		[ -n "$f" ] || continue
+		v=${v//\'/}
+		printf '%s %s -> %s\n' "$f" "$v" "$("$W" "$B/$f" "$v")"
+	done <<-'WRITES'
+		mode 'nonsense'
+		mode '7'
+		mode '-1'
+		mode ''
+		mode '   '
+		mode 'active-backup\n'
+		miimon 'abc'
+		miimon '-1'
+		miimon '2147483648'
+		miimon '100ms'
+		updelay '200'
+		use_carrier '2'
+		primary_reselect 'best'
+		fail_over_mac '3'
+		num_grat_arp '256'
+		num_unsol_na 'maxval'
+		packets_per_slave '2'
+		peer_notif_delay 'default'
+		all_slaves_active '2'
+		resend_igmp '256'
+		lacp_rate 'fast'
+		ad_actor_sys_prio '10'
+		tlb_dynamic_lb '0'
+		slaves 'eth0'
+		slaves '+'
+		slaves '+nosuchdev'
+		slaves '-eth2'
+		slaves '+bond0'
+		slaves '+lo'
+		active_slave 'nosuchdev'
+		active_slave 'rb_other'
+		active_slave 'eth2'
+		primary 'nosuchdev'
+		miimon '100'
+		updelay '250'
+		downdelay '200'
+		slaves '+eth0'
+		slaves '+eth0'
+		mode '0'
+		fail_over_mac 'active'
+		active_slave 'eth1'
+	WRITES
+	ip link set eth1 up
+	printf 'up port: %s\n' "$("$W" "$B/slaves" "+eth1")"
+	ip link set eth1 down
+	ip link set bond0 up
+	printf 'mode while up: %s\n' "$("$W" "$B/mode" "0")"
+	ip link set bond0 down
+	echo -eth0 >"$B/slaves"
+	printf 'mode down, no ports: %s\n' "$("$W" "$B/mode" "balance-rr")"
+	printf 'primary in mode 0: %s\n' "$("$W" "$B/primary" "eth0")"
+	printf 'active_slave in mode 0: %s\n' "$("$W" "$B/active_slave" "garbage")"
+	every_bond_file
+	# The kernel log lines that name the problems.
+	dmesg | grep -oE 'bond0: .*' | sed -E 's/[0-9a-f]{2}(:[0-9a-f]{2}){5}/MAC/g'
+}
+test_bad_writes_match_bonding() {
+	differential "writes" scenario_writes mode=1
+}
+
+# bonding_masters: create, list, delete, and the errors.
+scenario_masters() {
+	local M=/sys/class/net/bonding_masters
+	cat $M
+	echo "+bond1: $("$W" $M +bond1)"
+	echo "+bond1 again: $("$W" $M +bond1)"
+	echo "+lo: $("$W" $M +lo)"
+	echo "bond2 (no sign): $("$W" $M bond2)"
+	echo "+: $("$W" $M +)"
+	echo "-nosuch: $("$W" $M -nosuch)"
+	echo "-lo: $("$W" $M -lo)"
+	cat $M
+	echo "-bond1: $("$W" $M -bond1)"
+	cat $M
+	cat /sys/class/net/bond0/bonding/mode
+}
+test_bonding_masters_matches_bonding() {
+	differential "bonding_masters" scenario_masters mode=1
+}
+
+# Failover under traffic: the peer sees the frames arrive on the backup's
+# port after the active's link goes, and a gratuitous ARP announces it.
+failover_check() {
+	local how=$1 drv=$2 before after
+	mk_ports 2
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0 || fail "$drv: eth0 never became active"
+	ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "$drv: no ping before failover"
+	ip netns exec peer timeout 10 tcpdump -l -n -i p1 -c 1 'arp and src host 192.0.2.1 and dst host 192.0.2.1' \
+		>/tmp/garp.$drv 2>/dev/null &
+	local tcpd=$!
+	sleep 1
+	before=$(peer_rx p1)
+	case $how in
+	peer-down) ip -n peer link set p0 down ;;
+	delete) ip link del eth0 ;;
+	esac
+	wait_for active_is eth1 || fail "$drv: eth1 did not take over after $how"
+	ping -c 3 -W 2 192.0.2.2 >/dev/null || fail "$drv: no ping after failover ($how)"
+	after=$(peer_rx p1)
+	[ $((after - before)) -ge 3 ] || fail "$drv: the peer got $((after - before)) frames on p1, expected the pings"
+	wait $tcpd || true
+	grep -q 'Request who-has 192.0.2.1 tell 192.0.2.1' /tmp/garp.$drv ||
+		fail "$drv: no gratuitous ARP on the new port: $(cat /tmp/garp.$drv)"
+	echo "$drv $how: failover ok"
+}
+test_failover_under_ping() {
+	local drv how
+	for drv in bonding rust; do
+		for how in peer-down delete; do
+			load_driver $drv mode=1 miimon=100
+			failover_check $how $drv
+			cleanup
+		done
+	done
+}
+
+# rust_bond acts on the carrier event, not the next tick: with a 2 s
+# miimon, bonding.ko notices after up to 2 s, rust_bond at once.
+test_failover_does_not_wait_for_the_tick() {
+	local t0 t1 ms
+	load_driver rust mode=1 miimon=2000
+	mk_ports 2
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0 || fail "eth0 never became active"
+	t0=$(date +%s%N)
+	ip -n peer link set p0 down
+	wait_for active_is eth1 || fail "no failover"
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	echo "failover after ${ms} ms with miimon=2000"
+	[ $ms -lt 1000 ] || fail "failover took ${ms} ms: it waited for the monitor"
+	expect_eq "$(cat /sys/class/net/eth0/bonding_slave/mii_status)" down "eth0 after the event"
+}
+
+# updelay and downdelay: the port passes through "going down"/"going back"
+# and changes no sooner than the delay.
+test_updelay_downdelay() {
+	local drv t0 t1 ms
+	for drv in bonding rust; do
+		load_driver $drv mode=1 miimon=100 downdelay=400 updelay=300
+		mk_ports 2
+		enslave eth0 eth1
+		bond_up_ip
+		wait_for active_is eth0 || fail "$drv: eth0 never became active"
+		t0=$(date +%s%N)
+		ip -n peer link set p0 down
+		wait_for grep -q 'going down' /sys/class/net/eth0/bonding_slave/mii_status ||
+			fail "$drv: eth0 never went 'going down'"
+		wait_for grep -qx down /sys/class/net/eth0/bonding_slave/mii_status || fail "$drv: eth0 never went down"
+		t1=$(date +%s%N)
+		ms=$(((t1 - t0) / 1000000))
+		echo "$drv: down after ${ms} ms (downdelay 400)"
+		[ $ms -ge 400 ] || fail "$drv: down after ${ms} ms, before downdelay"
+		active_is eth1 || fail "$drv: eth1 not active after eth0 went down"
+		t0=$(date +%s%N)
+		ip -n peer link set p0 up
+		wait_for grep -q 'going back' /sys/class/net/eth0/bonding_slave/mii_status ||
+			fail "$drv: eth0 never went 'going back'"
+		wait_for grep -qx up /sys/class/net/eth0/bonding_slave/mii_status || fail "$drv: eth0 never came back"
+		t1=$(date +%s%N)
+		ms=$(((t1 - t0) / 1000000))
+		echo "$drv: up after ${ms} ms (updelay 300)"
+		[ $ms -ge 300 ] || fail "$drv: up after ${ms} ms, before updelay"
+		expect_eq "$(cat /sys/class/net/eth0/bonding_slave/link_failure_count)" 1 "$drv: link failures"
+		cleanup
+	done
+}
+
+# primary and primary_reselect: which port is active after the primary
+# fails and comes back, for each policy; the same as bonding.ko.
+scenario_primary() {
+	local policy
+	mk_ports 3
+	echo eth1 >$B/primary
+	enslave eth0 eth1 eth2
+	bond_up_ip
+	wait_for active_is eth1 || echo "primary eth1 not active"
+	echo "start: $(cat $B/active_slave) primary=$(cat $B/primary)"
+	for policy in always better failure; do
+		echo $policy >$B/primary_reselect
+		ip -n peer link set p1 down
+		wait_for sh -c "! grep -qx eth1 $B/active_slave"
+		sleep 0.3
+		echo "$policy, primary down: $(cat $B/active_slave)"
+		ip -n peer link set p1 up
+		wait_for grep -qx up /sys/class/net/eth1/bonding_slave/mii_status
+		sleep 0.3
+		echo "$policy, primary back: $(cat $B/active_slave)"
+		echo eth1 >$B/active_slave
+		sleep 0.2
+		echo "$policy, chosen: $(cat $B/active_slave)"
+	done
+	echo "" >$B/primary
+	echo "primary cleared: '$(cat $B/primary)' active $(cat $B/active_slave)"
+	echo eth2 >$B/active_slave
+	echo "active_slave eth2: $(cat $B/active_slave)"
+	ip -n peer link set p2 down
+	wait_for sh -c "! grep -qx eth2 $B/active_slave"
+	echo "after eth2 fails: $(cat $B/active_slave)"
+	echo "to a down port: $("$W" $B/active_slave eth2)"
+	proc_text | head -n 4
+}
+test_primary_and_active_slave_match_bonding() {
+	differential "primary" scenario_primary mode=1 miimon=100
+}
+
+# fail_over_mac: which MAC the ports and the bond have before and after a
+# failover, per policy, compared with bonding.ko (MACs are fixed by mk_ports).
+scenario_fail_over_mac() {
+	local fom=$1
+	mk_ports 2
+	echo "$fom" >$B/fail_over_mac
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0
+	macs() { echo "$1: bond0=$(cat /sys/class/net/bond0/address) eth0=$(cat /sys/class/net/eth0/address) eth1=$(cat /sys/class/net/eth1/address)"; }
+	macs "$fom before"
+	ip -n peer link set p0 down
+	wait_for active_is eth1
+	macs "$fom after failover"
+	ip -n peer link set p0 up
+	sleep 0.5
+	echo eth0 >$B/active_slave
+	wait_for active_is eth0
+	macs "$fom after failback"
+	echo -eth0 >$B/slaves
+	macs "$fom eth0 released"
+	proc_text | head -n 2
+}
+test_fail_over_mac_matches_bonding() {
+	local fom
+	for fom in none active follow; do
+		scenario() { scenario_fail_over_mac "$fom"; }
+		differential "fail_over_mac $fom" scenario mode=1 miimon=100
+	done
+}
+
+# Releasing gives a port back as it was: own MAC and MTU, down, no master;
+# the last port leaving gives the bond a random MAC again.
+test_release_restores_the_port() {
+	local bond_mac
+	load_driver rust mode=1 miimon=100
+	mk_ports 2
+	ip link set eth1 mtu 1400
+	bond_mac=$(cat /sys/class/net/bond0/address)
+	enslave eth0 eth1
+	expect_eq "$(cat /sys/class/net/bond0/address)" 02:00:00:00:00:01 "bond MAC from the first port"
+	expect_eq "$(cat /sys/class/net/eth1/address)" 02:00:00:00:00:01 "second port takes the bond's MAC"
+	expect_eq "$(cat /sys/class/net/eth1/mtu)" 1500 "port MTU follows the bond"
+	expect_match "$(ip -o link show eth1)" 'master bond0' "eth1's master"
+	echo -eth1 >$B/slaves
+	expect_eq "$(cat /sys/class/net/eth1/address)" 02:00:00:00:00:02 "eth1 MAC after release"
+	expect_eq "$(cat /sys/class/net/eth1/mtu)" 1400 "eth1 MTU after release"
+	expect_no_match "$(ip -o link show eth1)" 'master|[<,]UP[,>]' "eth1 after release"
+	[ ! -e /sys/class/net/eth1/bonding_slave ] || fail "bonding_slave/ left on eth1"
+	echo -eth0 >$B/slaves
+	expect_no_match "$(cat /sys/class/net/bond0/address)" '^02:00:00:00:00:01$' "bond MAC after the last port left"
+	expect_eq "$(cat /sys/class/net/bond0/addr_assign_type)" 1 "bond MAC is random again"
+	# And the ports can be enslaved again at once.
+	enslave eth0 eth1
+	expect_eq "$(cat $B/slaves)" "eth0 eth1" "slaves after re-enslaving"
+}
+
+# Receive: only the active port delivers to the bond; a backup's frames
+# are dropped (and counted) unless all_slaves_active=1.
+test_backup_drops_unless_all_slaves_active() {
+	local mac before
+	load_driver rust mode=1 miimon=100
+	mk_ports 2
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0
+	mac=$(cat /sys/class/net/bond0/address)
+	local S=/sys/class/net/eth1/bonding_slave dropped
+	dropped=$(cat $S/rx_dropped_inactive)
+	# From the peer, straight out of p1 into the backup eth1.
+	ip netns exec peer "$VMDIR/sendframes" p1 10 "$mac"
+	sleep 0.2
+	expect_eq "$(($(cat $S/rx_dropped_inactive) - dropped))" 10 "frames dropped on the backup"
+	expect_eq "$(cat $S/rx_packets)" 0 "frames the backup delivered"
+	echo 1 >$B/all_slaves_active
+	ip netns exec peer "$VMDIR/sendframes" p1 10 "$mac"
+	sleep 0.2
+	expect_eq "$(cat $S/rx_packets)" 10 "frames the backup delivered with all_slaves_active"
+	# (bond0's own counters fold in everything its ports received,
+	# delivered or not, as bonding.ko's do.)
+	before=$(cat /sys/class/net/eth0/bonding_slave/rx_packets)
+	ip netns exec peer "$VMDIR/sendframes" p0 5 "$mac"
+	sleep 0.2
+	expect_eq "$(($(cat /sys/class/net/eth0/bonding_slave/rx_packets) - before))" 5 "frames the active port delivered"
+}
+
+# Counters: the bond's are what its ports carried since they joined; a
+# port reports what it carried for the bond.
+test_counters() {
+	local tx0
+	load_driver rust mode=1 miimon=100
+	mk_ports 2
+	ip link set eth0 up
+	"$VMDIR/sendframes" eth0 7
+	ip link set eth0 down
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0
+	tx0=$(cat /sys/class/net/bond0/statistics/tx_packets)
+	local p0=$(cat /sys/class/net/eth0/bonding_slave/tx_packets) peer0=$(peer_rx p0)
+	"$VMDIR/sendframes" bond0 20
+	expect_eq "$(($(cat /sys/class/net/eth0/bonding_slave/tx_packets) - p0))" 20 "frames the active port carried"
+	expect_eq "$(cat /sys/class/net/eth1/bonding_slave/tx_packets)" 0 "frames the backup carried"
+	expect_eq "$(($(cat /sys/class/net/bond0/statistics/tx_packets) - tx0))" 20 "bond0 tx_packets"
+	expect_eq "$(($(peer_rx p0) - peer0))" 20 "frames the peer got on p0"
+	ip -n peer link set p0 down
+	wait_for active_is eth1
+	expect_eq "$(cat /sys/class/net/eth1/bonding_slave/failovers)" 1 "eth1 became active once"
+	echo -eth0 >$B/slaves
+	[ "$(cat /sys/class/net/bond0/statistics/tx_packets)" -ge $((20 + tx0)) ] ||
+		fail "bond0 lost the released port's counts"
+}
+
+# Module options of every kind, read back through sysfs.
+test_module_options() {
+	load_driver rust mode=active-backup miimon=100 updelay=250 downdelay=300 use_carrier=1 \
+		primary=eth1 primary_reselect=better fail_over_mac=follow num_grat_arp=3 all_slaves_active=1 resend_igmp=2
+	local got
+	got=$(for f in mode miimon updelay downdelay primary_reselect fail_over_mac num_grat_arp num_unsol_na \
+		all_slaves_active resend_igmp; do echo "$f=$(cat $B/$f)"; done | tr '\n' ' ')
+	expect_eq "$got" "mode=active-backup 1 miimon=100 updelay=200 downdelay=300 primary_reselect=better 1 fail_over_mac=follow 2 num_grat_arp=3 num_unsol_na=3 all_slaves_active=1 resend_igmp=2 " "options read back"
+	expect_match "$(dmesg)" 'updelay \(250\) is not a multiple of miimon \(100\), updelay rounded to 200 ms' "rounding warning"
+	mk_ports 2
+	enslave eth0 eth1
+	expect_eq "$(cat $B/primary)" eth1 "primary given at load, enslaved later"
+	rmmod rust_bond
+	local r
+	for r in xmit_hash_policy=layer2 arp_interval=100 lacp_rate=fast updelay=100 use_carrier=2 primary_reselect=best fail_over_mac=x; do
+		dmesg -C
+		r=$("$VMDIR/modload" "$KO" "$r" || true)
+		expect_eq "$r" EINVAL "load with a bad or unsupported option"
+	done
+	expect_match "$(dmesg)" 'Invalid fail_over_mac "x"' "log line names the option"
+}
