@@ -217,39 +217,29 @@ fn fail_over_mac(dev: &BondDev, cfg: &Config, new: &Port, old: Option<&Port>, rt
                     .map(|s| &*s.port.dev)
                     .find(|d| !d.is(&new.dev) && d.addr() == bond_mac),
             };
-            match old {
-                Some(o) => {
-                    let tmp = new.dev.addr();
-                    if let Err(e) = new.dev.set_mac(&o.addr(), rtnl) {
-                        slave_log!(
-                            dev_err,
-                            dev,
-                            new.dev,
-                            "Error {} setting MAC of new active slave\n",
-                            -e.to_errno()
-                        );
-                        return;
-                    }
-                    if let Err(e) = o.set_mac(&tmp, rtnl) {
-                        slave_log!(
-                            dev_err,
-                            dev,
-                            o,
-                            "Error {} setting MAC of old active slave\n",
-                            -e.to_errno()
-                        );
-                    }
-                }
-                None => {
-                    if let Err(e) = new.dev.set_mac(&bond_mac, rtnl) {
-                        slave_log!(
-                            dev_err,
-                            dev,
-                            new.dev,
-                            "Error {} setting MAC of new active slave\n",
-                            -e.to_errno()
-                        );
-                    }
+            // The new port takes the old one's MAC (or the bond's), and the
+            // old one the new one's.
+            let tmp = new.dev.addr();
+            let target = old.map_or(bond_mac, |o| o.addr());
+            if let Err(e) = new.dev.set_mac(&target, rtnl) {
+                slave_log!(
+                    dev_err,
+                    dev,
+                    new.dev,
+                    "Error {} setting MAC of new active slave\n",
+                    -e.to_errno()
+                );
+                return;
+            }
+            if let Some(o) = old {
+                if let Err(e) = o.set_mac(&tmp, rtnl) {
+                    slave_log!(
+                        dev_err,
+                        dev,
+                        o,
+                        "Error {} setting MAC of old active slave\n",
+                        -e.to_errno()
+                    );
                 }
             }
         }

@@ -149,6 +149,17 @@ fn text(input: &[u8]) -> &str {
     core::str::from_utf8(&input[..end]).unwrap_or("(not UTF-8)")
 }
 
+/// Refuses a value of an option rust_bond does not implement.
+fn unsupported(dev: &BondDev, opt: &BondOption) -> Error {
+    dev_err!(
+        dev,
+        "option {}: not supported by rust_bond: {}\n",
+        opt.name,
+        opt.desc
+    );
+    errno::EOPNOTSUPP()
+}
+
 /// `bond_opt_error_interpret()` for `-EINVAL`.
 fn invalid(dev: &BondDev, opt: &BondOption, input: &[u8]) -> Error {
     dev_err!(
@@ -216,13 +227,7 @@ pub(crate) fn set_option(
         return Err(invalid(dev, opt, input));
     };
     if opt.support == Support::Refused && value != cfg.values.get(opt.id) {
-        dev_err!(
-            dev,
-            "option {}: not supported by rust_bond: {}\n",
-            opt.name,
-            opt.desc
-        );
-        return Err(errno::EOPNOTSUPP());
+        return Err(unsupported(dev, opt));
     }
     let v = &mut cfg.values;
     match opt.id {
@@ -342,26 +347,12 @@ fn set_raw(
             match qid {
                 Some(b"0") if ours => Ok(()),
                 Some(q) if ours && !q.is_empty() && q.iter().all(u8::is_ascii_digit) => {
-                    dev_err!(
-                        dev,
-                        "option {}: not supported by rust_bond: {}\n",
-                        opt.name,
-                        opt.desc
-                    );
-                    Err(errno::EOPNOTSUPP())
+                    Err(unsupported(dev, opt))
                 }
                 _ => Err(EPERM),
             }
         }
-        _ => {
-            dev_err!(
-                dev,
-                "option {}: not supported by rust_bond: {}\n",
-                opt.name,
-                opt.desc
-            );
-            Err(errno::EOPNOTSUPP())
-        }
+        _ => Err(unsupported(dev, opt)),
     }
 }
 
