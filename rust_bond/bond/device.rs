@@ -7,7 +7,9 @@ use super::files::BOND_FILES;
 use super::port::{self, add_stats, Leave, Port};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::Mode;
-use crate::kext::netdev::{self, iff, Device, Driver, MacAddr, NetDevice, Setup, Stats64, WorkId};
+use crate::kext::netdev::{
+    self, iff, Device, Driver, ExtAck, MacAddr, NetDevice, Setup, Stats64, WorkId,
+};
 use crate::kext::rcu::{RcuArc, RcuGuard};
 use crate::kext::rtnl::RtnlHeld;
 use crate::kext::skb::SkBuff;
@@ -299,9 +301,14 @@ impl Driver for BondDriver {
         }
     }
 
-    fn add_slave(dev: &BondDev, port: &NetDevice, rtnl: &mut RtnlHeld) -> Result {
+    fn add_slave(
+        dev: &BondDev,
+        port: &NetDevice,
+        extack: &mut ExtAck,
+        rtnl: &mut RtnlHeld,
+    ) -> Result {
         let mut cfg = dev.data().cfg.lock();
-        port::enslave(dev, &mut cfg, port, rtnl)
+        port::enslave(dev, &mut cfg, port, extack, rtnl)
     }
 
     fn del_slave(dev: &BondDev, port: &NetDevice, rtnl: &mut RtnlHeld) -> Result {

@@ -375,7 +375,7 @@ fn set_slaves(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &mut RtnlHeld
         return Err(ENODEV);
     };
     let result = if cmd[0] == b'+' {
-        port::enslave(dev, cfg, pdev, rtnl)
+        port::enslave(dev, cfg, pdev, &mut netdev::ExtAck::none(), rtnl)
     } else {
         match cfg.slaves.iter().position(|s| s.port.dev.is(pdev)) {
             Some(i) => {

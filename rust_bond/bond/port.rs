@@ -9,7 +9,8 @@ use super::files::PORT_FILES;
 use crate::bond_core::link::{LinkState, PortLink};
 use crate::bond_core::options::{Mode, OptId};
 use crate::kext::netdev::{
-    self, iff, DevName, MacAddr, NetDevRef, NetDevice, Stats64, ARPHRD_ETHER, NET_ADDR_RANDOM,
+    self, iff, DevName, ExtAck, MacAddr, NetDevRef, NetDevice, Stats64, ARPHRD_ETHER,
+    NET_ADDR_RANDOM,
 };
 use crate::kext::print::{dev_err, dev_info, dev_warn};
 use crate::kext::rcu::RcuGuard;
@@ -17,7 +18,9 @@ use crate::kext::rtnl::RtnlHeld;
 use crate::kext::rx::{RxAction, RxHandler, RxReg, RxSkb};
 use crate::kext::sysfs::GroupOnDevice;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use kernel::c_str;
 use kernel::prelude::*;
+use kernel::str::CStr;
 use kernel::sync::Arc;
 
 /// `bond0: (slave eth0): message`, as bonding's `slave_info()` prints.
@@ -214,27 +217,37 @@ pub(crate) fn enslave(
     dev: &BondDev,
     cfg: &mut Config,
     pdev: &NetDevice,
+    extack: &mut ExtAck,
     rtnl: &RtnlHeld,
 ) -> Result {
     let bond: &Bond = dev.data();
     let mode = cfg.mode();
-    let err = |msg: &str| dev_info_err(dev, None, msg);
-    let perr = |msg: &str| dev_info_err(dev, Some(pdev), msg);
     if pdev.flags() & iff::MASTER != 0 && BondDev::try_from(pdev).is_none() {
-        err("Device type (master device) cannot be enslaved");
+        refuse(
+            dev,
+            None,
+            extack,
+            c_str!("Device type (master device) cannot be enslaved"),
+        );
         return Err(EPERM);
     }
     if pdev.rx_handler_busy(rtnl) {
-        perr("Device is in use and cannot be enslaved");
+        refuse(
+            dev,
+            Some(pdev),
+            extack,
+            c_str!("Device is in use and cannot be enslaved"),
+        );
         return Err(EBUSY);
     }
     if pdev.is(dev) {
-        err("Cannot enslave bond to itself.");
+        refuse(dev, None, extack, c_str!("Cannot enslave bond to itself."));
         return Err(EPERM);
     }
     if pdev.vlan_challenged() {
         if dev.has_vlans(rtnl) {
-            perr("Can not enslave VLAN challenged device to VLAN enabled bond");
+            let msg = c_str!("Can not enslave VLAN challenged device to VLAN enabled bond");
+            refuse(dev, Some(pdev), extack, msg);
             return Err(EPERM);
         }
         slave_log!(
@@ -245,13 +258,23 @@ pub(crate) fn enslave(
         );
     }
     if pdev.is_up() {
-        perr("Device can not be enslaved while up");
+        refuse(
+            dev,
+            Some(pdev),
+            extack,
+            c_str!("Device can not be enslaved while up"),
+        );
         return Err(EPERM);
     }
     if pdev.dev_type() != dev.dev_type() || pdev.dev_type() != ARPHRD_ETHER {
         // bonding.ko turns a port-less bond into the first port's type;
         // rust_bond bonds Ethernet ports only.
-        perr("Device type is different from other slaves");
+        refuse(
+            dev,
+            Some(pdev),
+            extack,
+            c_str!("Device type is different from other slaves"),
+        );
         return Err(EINVAL);
     }
     // Room for the new slave now, so that nothing can fail after the port
@@ -453,9 +476,13 @@ pub(crate) fn enslave(
     Ok(())
 }
 
-/// `Error: msg` about the bond or one of its ports, as bonding logs
-/// refusals that have no netlink extack to go to.
-fn dev_info_err(dev: &NetDevice, port: Option<&NetDevice>, msg: &str) {
+/// A refusal's message goes to the netlink request if there is one, else
+/// to the kernel log as `Error: msg` (bonding's `BOND_NL_ERR()`).
+fn refuse(dev: &NetDevice, port: Option<&NetDevice>, extack: &mut ExtAck, msg: &'static CStr) {
+    if extack.set_msg(msg) {
+        return;
+    }
+    let msg = msg.to_str().unwrap_or("?");
     match port {
         Some(p) => slave_log!(dev_err, dev, p, "Error: {}\n", msg),
         None => dev_err!(dev, "Error: {}\n", msg),

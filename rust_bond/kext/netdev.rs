@@ -380,6 +380,29 @@ impl NetDevice {
     }
 }
 
+/// Where a netlink request takes an error message for the user
+/// (`struct netlink_ext_ack`); absent for requests from sysfs or ioctls.
+pub(crate) struct ExtAck(*mut sys::netlink_ext_ack);
+
+impl ExtAck {
+    /// No extack: messages go to the kernel log instead.
+    pub(crate) fn none() -> Self {
+        Self(core::ptr::null_mut())
+    }
+
+    /// Sets the message (`NL_SET_ERR_MSG`); returns false if there is no
+    /// extack to take it.
+    pub(crate) fn set_msg(&mut self, msg: &'static CStr) -> bool {
+        if self.0.is_null() {
+            return false;
+        }
+        // SAFETY: A non-null extack is the request's, live for the
+        // callback that holds `self`; `msg` is static as `_msg` requires.
+        unsafe { (*self.0)._msg = msg.as_char_ptr() };
+        true
+    }
+}
+
 /// Netdevice events a driver raises on its own devices.
 pub(crate) mod event {
     use crate::sys;
@@ -558,7 +581,12 @@ pub(crate) trait Driver: Sized + 'static {
     }
 
     /// `ndo_add_slave` (`ip link set PORT master DEV`).
-    fn add_slave(_dev: &Device<Self>, _port: &NetDevice, _rtnl: &mut RtnlHeld) -> Result {
+    fn add_slave(
+        _dev: &Device<Self>,
+        _port: &NetDevice,
+        _extack: &mut ExtAck,
+        _rtnl: &mut RtnlHeld,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -812,10 +840,15 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn add_slave(
         dev: *mut sys::net_device,
         port: *mut sys::net_device,
-        _extack: *mut sys::netlink_ext_ack,
+        extack: *mut sys::netlink_ext_ack,
     ) -> c_int {
-        // SAFETY: RTNL is held and both devices are registered.
-        unsafe { with_rtnl::<T>(dev, |d, r| T::add_slave(d, NetDevice::from_raw(port), r)) }
+        // SAFETY: RTNL is held and both devices are registered; the extack
+        // (possibly null) lives for the call.
+        unsafe {
+            with_rtnl::<T>(dev, |d, r| {
+                T::add_slave(d, NetDevice::from_raw(port), &mut ExtAck(extack), r)
+            })
+        }
     }
 
     /// # Safety
