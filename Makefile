@@ -5,7 +5,10 @@
 #   make            build rust_bond.ko against KDIR (default: the test kernel)
 #   make demo       set everything up, boot a VM and show rust_bond at work
 #   make check      set everything up, run every test; last line: N passed, N failed
+#   make check-debug  the same with the VM tests on the debug kernel
 #   make setup      install packages and build the cached test kernel only
+#   make install    install rust_bond.ko for KDIR's kernel (+ depmod), and
+#                   scripts/ifenslave as $(PREFIX)/sbin/ifenslave
 #   make clean
 #
 # Kbuild does the actual module build (see Kbuild; kbuild reads it in
@@ -23,7 +26,9 @@ BINDGEN ?= $(shell . $(TOP)/scripts/lib.sh && echo $$RB_BINDGEN)
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) RUSTC=$(RUSTC) HOSTRUSTC=$(RUSTC) \
 	BINDGEN=$(BINDGEN) CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 
-.PHONY: all modules setup demo check clean test-host
+PREFIX ?= /usr/local
+
+.PHONY: all modules setup demo check check-debug clean install
 
 all: modules
 
@@ -42,6 +47,17 @@ demo: setup
 
 check: setup
 	@$(TOP)/tests/run
+
+check-debug: setup
+	@RB_KERNEL=debug $(TOP)/tests/run
+
+# modules_install puts the module under lib/modules/<KDIR's release>/updates
+# of INSTALL_MOD_PATH (default /) and runs depmod there, so that modprobe
+# and "options rust_bond ..." in modprobe.d work. For the running kernel:
+# make install KDIR=/lib/modules/$$(uname -r)/build
+install: modules
+	$(KMAKE) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) modules_install
+	install -D -m 0755 $(TOP)/scripts/ifenslave $(DESTDIR)$(PREFIX)/sbin/ifenslave
 
 clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then $(KMAKE) clean; fi

@@ -10,6 +10,7 @@ use crate::bond_core::options::Mode;
 use crate::kext::netdev::{
     self, iff, Device, Driver, ExtAck, MacAddr, NetDevice, Setup, Stats64, WorkId,
 };
+use crate::kext::percpu::PerCpuU32;
 use crate::kext::rcu::{RcuArc, RcuGuard};
 use crate::kext::rtnl::RtnlHeld;
 use crate::kext::skb::SkBuff;
@@ -100,7 +101,8 @@ pub(crate) struct Bond {
     mode: AtomicU8,
     /// `packets_per_slave`, for the data path.
     pub(crate) pps: AtomicU32,
-    rr_counter: AtomicU32,
+    /// balance-rr: packets sent per CPU (bonding's `rr_tx_counter`).
+    rr_counter: PerCpuU32,
     /// Counters of ports that left, folded in at release.
     pub(crate) released: AtomicStats,
 }
@@ -115,7 +117,7 @@ impl Bond {
             ports: RcuArc::new(),
             mode: AtomicU8::new(mode),
             pps: AtomicU32::new(pps),
-            rr_counter: AtomicU32::new(0),
+            rr_counter: PerCpuU32::new()?,
             released: AtomicStats::default(),
         })
     }
@@ -188,8 +190,8 @@ impl Bond {
         let pps = self.pps.load(Relaxed);
         let id = match pps {
             0 => crate::kext::random_u32(),
-            1 => self.rr_counter.fetch_add(1, Relaxed).wrapping_add(1),
-            _ => self.rr_counter.fetch_add(1, Relaxed).wrapping_add(1) / pps,
+            1 => self.rr_counter.inc_return(),
+            _ => self.rr_counter.inc_return() / pps,
         } as usize;
         // The set is rebuilt on every link change; a port that lost its
         // carrier since is skipped here, as bonding skips it.

@@ -7,6 +7,7 @@ pub(crate) mod errno;
 pub(crate) mod netdev;
 pub(crate) mod notifier;
 pub(crate) mod params;
+pub(crate) mod percpu;
 pub(crate) mod print;
 pub(crate) mod procfs;
 pub(crate) mod rcu;

@@ -10,3 +10,15 @@ void rb_init_delayed_work(struct delayed_work *dw, work_func_t fn)
 {
 	INIT_DELAYED_WORK(dw, fn);
 }
+
+/* alloc_percpu() is a macro (allocation profiling wraps it). */
+u32 __percpu *rb_alloc_percpu_u32(void)
+{
+	return alloc_percpu(u32);
+}
+
+/* this_cpu_inc_return() is an arch-specific macro (one instruction on x86). */
+u32 rb_percpu_inc_return(u32 __percpu *counter)
+{
+	return this_cpu_inc_return(*counter);
+}

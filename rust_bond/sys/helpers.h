@@ -3,8 +3,11 @@
 #ifndef RUST_BOND_HELPERS_H
 #define RUST_BOND_HELPERS_H
 
+#include <linux/percpu.h>
 #include <linux/workqueue.h>
 
 void rb_init_delayed_work(struct delayed_work *dw, work_func_t fn);
+u32 __percpu *rb_alloc_percpu_u32(void);
+u32 rb_percpu_inc_return(u32 __percpu *counter);
 
 #endif

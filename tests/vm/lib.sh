@@ -3,7 +3,10 @@
 
 VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RB_TOP=$(cd "$VMDIR/../.." && pwd)
-KO=$RB_TOP/rust_bond.ko
+# The tree the module was built in and the kernel build it was built
+# against (tests/run sets them for the debug kernel).
+RB_BUILD=${RB_BUILD:-$RB_TOP}
+KO=$RB_BUILD/rust_bond.ko
 
 # Inside a test (a subshell with errexit): stop it with a message.
 fail() {

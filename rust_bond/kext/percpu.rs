@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-CPU counters.
+
+use crate::sys;
+use core::ptr::NonNull;
+use kernel::prelude::*;
+
+/// A `u32` per CPU (`alloc_percpu(u32)`), each CPU counting on its own:
+/// no cache line bounces between CPUs.
+pub(crate) struct PerCpuU32(NonNull<u32>);
+
+// SAFETY: Each CPU only touches its own copy, through `this_cpu` ops.
+unsafe impl Send for PerCpuU32 {}
+// SAFETY: As above.
+unsafe impl Sync for PerCpuU32 {}
+
+impl PerCpuU32 {
+    /// Zeroed counters, one per possible CPU.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: Plain allocation (GFP_KERNEL: process context, as at bond
+        // creation); the memory is zeroed.
+        let p = unsafe { sys::rb_alloc_percpu_u32() };
+        NonNull::new(p).map(Self).ok_or(ENOMEM)
+    }
+
+    /// Increments this CPU's counter and returns the new value
+    /// (`this_cpu_inc_return()`: safe with preemption on).
+    pub(crate) fn inc_return(&self) -> u32 {
+        // SAFETY: A live per-CPU allocation of a `u32`.
+        unsafe { sys::rb_percpu_inc_return(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for PerCpuU32 {
+    fn drop(&mut self) {
+        // SAFETY: Allocated by `__alloc_percpu`; freed once.
+        unsafe { sys::free_percpu(self.0.as_ptr().cast()) };
+    }
+}
