@@ -18,6 +18,12 @@ pub(crate) mod sysfs;
 pub(crate) mod vec;
 pub(crate) mod work;
 
+/// Whether the current task may configure networking (`CAP_NET_ADMIN`).
+pub(crate) fn capable_net_admin() -> bool {
+    // SAFETY: Callable from process context, as sysfs writes are.
+    unsafe { crate::sys::capable(crate::sys::CAP_NET_ADMIN as i32) }
+}
+
 /// A random number (`get_random_u32()`), for balance-rr's random mode.
 pub(crate) fn random_u32() -> u32 {
     // SAFETY: Callable in any context.

@@ -200,6 +200,11 @@ unsafe extern "C" fn store<F: DeviceFiles>(
     count: usize,
 ) -> isize {
     from_result(|| {
+        // Configuration is for CAP_NET_ADMIN, as net-sysfs's own files are
+        // (the file mode alone would let any root task in).
+        if !super::capable_net_admin() {
+            return Err(EPERM);
+        }
         // SAFETY: As in `show`; `buf` holds `count` bytes.
         let (net, name, input) = unsafe {
             (
@@ -294,6 +299,9 @@ impl<F: ClassFile> ClassAttr<F> {
         count: usize,
     ) -> isize {
         from_result(|| {
+            if !super::capable_net_admin() {
+                return Err(EPERM);
+            }
             // SAFETY: sysfs passes `count` readable bytes.
             let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
             F::store(&StoreInput(input))?;

@@ -6,6 +6,7 @@
  * writes to bindings_wrap.c; the few macros bindgen cannot see are in
  * helpers.h.
  */
+#include <linux/capability.h>
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_bonding.h>

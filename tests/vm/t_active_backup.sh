@@ -447,3 +447,16 @@ scenario_iproute2() {
 test_iproute2_master_nomaster_match_bonding() {
 	differential "ip link master/nomaster" scenario_iproute2 mode=1 miimon=100
 }
+
+# Writes need CAP_NET_ADMIN (bonding.ko only relies on the file mode):
+# root without it is refused, reads still work.
+test_writes_need_cap_net_admin() {
+	load_driver rust mode=1
+	local r
+	r=$(setpriv --inh-caps=-net_admin --bounding-set=-net_admin "$VMDIR/sysfs-write" $B/miimon 100 || true)
+	expect_eq "$r" EPERM "miimon write without CAP_NET_ADMIN"
+	r=$(setpriv --inh-caps=-net_admin --bounding-set=-net_admin "$VMDIR/sysfs-write" /sys/class/net/bonding_masters +bond3 || true)
+	expect_eq "$r" EPERM "bonding_masters write without CAP_NET_ADMIN"
+	expect_eq "$(setpriv --inh-caps=-net_admin --bounding-set=-net_admin cat $B/miimon)" 0 "read without CAP_NET_ADMIN"
+	expect_eq "$("$VMDIR/sysfs-write" $B/miimon 100)" OK "miimon write as root"
+}
