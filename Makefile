@@ -6,6 +6,8 @@
 #   make demo       set everything up, boot a VM and show rust_bond at work
 #   make check      set everything up, run every test; last line: N passed, N failed
 #   make check-debug  the same with the VM tests on the debug kernel
+#   make bench      rust_bond against bonding.ko: throughput, failover, scaling
+#                   (results also in out/bench.json)
 #   make setup      install packages and build the cached test kernel only
 #   make install    install rust_bond.ko for KDIR's kernel (+ depmod), and
 #                   scripts/ifenslave as $(PREFIX)/sbin/ifenslave
@@ -28,7 +30,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) RUSTC=$(RUSTC) HOSTRUSTC=$(RUSTC) \
 
 PREFIX ?= /usr/local
 
-.PHONY: all modules setup demo check check-debug clean install
+.PHONY: all modules setup demo check check-debug bench clean install
 
 all: modules
 
@@ -50,6 +52,10 @@ check: setup
 
 check-debug: setup
 	@RB_KERNEL=debug $(TOP)/tests/run
+
+bench: setup
+	@$(MAKE) --no-print-directory -s modules
+	@$(TOP)/scripts/vm-run --timeout 5400 --mem 2048 -- $(TOP)/tests/bench/run
 
 # modules_install puts the module under lib/modules/<KDIR's release>/updates
 # of INSTALL_MOD_PATH (default /) and runs depmod there, so that modprobe

@@ -200,22 +200,28 @@ unsafe extern "C" fn store<F: DeviceFiles>(
     count: usize,
 ) -> isize {
     from_result(|| {
-        // Configuration is for CAP_NET_ADMIN, as net-sysfs's own files are
-        // (the file mode alone would let any root task in).
-        if !super::capable_net_admin() {
-            return Err(EPERM);
-        }
-        // SAFETY: As in `show`; `buf` holds `count` bytes.
-        let (net, name, input) = unsafe {
-            (
-                net_device_of(dev),
-                CStr::from_char_ptr((*attr).attr.name),
-                core::slice::from_raw_parts(buf.cast::<u8>(), count),
-            )
-        };
+        // SAFETY: sysfs passes `count` bytes at `buf` for the call.
+        let input = unsafe { store_input(buf, count)? };
+        // SAFETY: As in `show`.
+        let (net, name) = unsafe { (net_device_of(dev), CStr::from_char_ptr((*attr).attr.name)) };
         F::store(net, name.to_str().map_err(|_| EINVAL)?, &StoreInput(input))?;
         Ok(count as isize)
     })
+}
+
+/// The bytes of a write, for a task allowed to configure networking: as
+/// net-sysfs's own files, rust_bond's need `CAP_NET_ADMIN` (the file mode
+/// alone would let any root task in).
+///
+/// # Safety
+///
+/// `buf` holds `count` readable bytes for `'a`.
+unsafe fn store_input<'a>(buf: *const c_char, count: usize) -> Result<&'a [u8]> {
+    if !super::capable_net_admin() {
+        return Err(EPERM);
+    }
+    // SAFETY: The caller's guarantee.
+    Ok(unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) })
 }
 
 /// The net device a sysfs `struct device` is embedded in (`to_net_dev()`).
@@ -299,11 +305,8 @@ impl<F: ClassFile> ClassAttr<F> {
         count: usize,
     ) -> isize {
         from_result(|| {
-            if !super::capable_net_admin() {
-                return Err(EPERM);
-            }
             // SAFETY: sysfs passes `count` readable bytes.
-            let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+            let input = unsafe { store_input(buf, count)? };
             F::store(&StoreInput(input))?;
             Ok(count as isize)
         })

@@ -102,7 +102,7 @@ unload_driver() {
 	case $1 in bonding) rmmod bonding ;; rust) rmmod rust_bond ;; esac
 }
 
-# mk_ports N: ports eth0..eth<N-1> (down, MACs 02:00:00:00:00:0<i+1>),
+# mk_ports N: ports eth0..eth<N-1> (down, MACs 02:00:00:00:00:<i+1, hex>),
 # each a veth whose peer p<i> is up in namespace "peer" on bridge br0,
 # which has 192.0.2.2/24 and MAC 02:00:00:00:00:fe.
 mk_ports() {
@@ -116,7 +116,7 @@ mk_ports() {
 	ip -n peer link add br0 address 02:00:00:00:00:fe type bridge
 	ip -n peer link set br0 type bridge forward_delay 0
 	for ((i = 0; i < $1; i++)); do
-		ip link add eth$i address 02:00:00:00:00:0$((i + 1)) type veth peer name p$i netns peer
+		ip link add eth$i address "$(printf '02:00:00:00:00:%02x' $((i + 1)))" type veth peer name p$i netns peer
 		ip -n peer link set p$i master br0 up
 	done
 	ip -n peer link set br0 up

@@ -423,7 +423,9 @@ test_backup_passes_link_local_frames() {
 	ip netns exec peer "$VMDIR/sendframes" p1 3 01:80:c2:00:00:0e 88cc
 	wait $tcpd || true
 	expect_eq "$(grep -c 01:80:c2:00:00:0e /tmp/lldp)" 3 "LLDP frames seen on the backup port"
-	expect_eq "$(cat $S/rx_dropped_inactive)" "$dropped" "link-local frames counted as dropped"
+	# (Unrelated frames the peer's bridge floods may be counted meanwhile;
+	# the 3 LLDP frames must not be.)
+	[ $(($(cat $S/rx_dropped_inactive) - dropped)) -lt 3 ] || fail "link-local frames counted as dropped"
 	expect_eq "$(cat $S/rx_packets)" 0 "link-local frames delivered to the bond"
 }
 
