@@ -466,3 +466,27 @@ test_writes_need_cap_net_admin() {
 	expect_eq "$(setpriv --inh-caps=-net_admin --bounding-set=-net_admin cat $B/miimon)" 0 "read without CAP_NET_ADMIN"
 	expect_eq "$("$VMDIR/sysfs-write" $B/miimon 100)" OK "miimon write as root"
 }
+
+# Failover moves promiscuity and allmulti to the new active port.
+scenario_failover_state() {
+	mk_ports 2
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0
+	ip link set bond0 promisc on
+	ip link set bond0 allmulticast on
+	# The bond's requests show as counters, not as the user's flags.
+	flags() { ip -d -o link show "$1" | grep -oE 'promiscuity [0-9]+|allmulti [0-9]+' | tr '\n' ' '; }
+	echo "before: eth0 [$(flags eth0)] eth1 [$(flags eth1)]"
+	ip -n peer link set p0 down
+	wait_for active_is eth1
+	echo "after: eth0 [$(flags eth0)] eth1 [$(flags eth1)]"
+}
+test_failover_moves_promisc_like_bonding() {
+	differential "failover state" scenario_failover_state mode=1 miimon=100
+	load_driver rust mode=1 miimon=100
+	local out
+	out=$(scenario_failover_state)
+	expect_match "$out" 'before: eth0 \[promiscuity 1 allmulti 1 \] eth1 \[promiscuity 0 allmulti 0 \]' "on the active port"
+	expect_match "$out" 'after: eth0 \[promiscuity 0 allmulti 0 \] eth1 \[promiscuity 1 allmulti 1 \]' "moved to eth1"
+}
