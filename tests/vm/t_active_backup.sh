@@ -206,6 +206,33 @@ test_updelay_downdelay() {
 	done
 }
 
+# With every port down, the first one back does not wait for updelay: a
+# bond with no active port takes it at once ("making interface the new
+# active one ... earlier").
+test_first_port_back_skips_updelay() {
+	local drv t0 t1 ms
+	for drv in bonding rust; do
+		load_driver $drv mode=1 miimon=100 updelay=3000
+		mk_ports 2
+		enslave eth0 eth1
+		bond_up_ip
+		wait_for active_is eth0 || fail "$drv: eth0 never became active"
+		ip -n peer link set p0 down
+		ip -n peer link set p1 down
+		wait_for grep -qx down /sys/class/net/bond0/operstate || fail "$drv: bond0 stayed up without ports"
+		expect_eq "$(cat $B/active_slave)" "" "$drv: active port with every link down"
+		t0=$(date +%s%N)
+		ip -n peer link set p1 up
+		wait_for active_is eth1 || fail "$drv: eth1 not active within 5 s"
+		t1=$(date +%s%N)
+		ms=$(((t1 - t0) / 1000000))
+		echo "$drv: eth1 active after ${ms} ms (updelay 3000)"
+		[ $ms -lt 2000 ] || fail "$drv: eth1 waited ${ms} ms for updelay"
+		wait_for grep -qx up /sys/class/net/bond0/operstate || fail "$drv: bond0 has no carrier"
+		cleanup
+	done
+}
+
 # primary and primary_reselect: which port is active after the primary
 # fails and comes back, for each policy; the same as bonding.ko.
 scenario_primary() {
@@ -489,4 +516,66 @@ test_failover_moves_promisc_like_bonding() {
 	out=$(scenario_failover_state)
 	expect_match "$out" 'before: eth0 \[promiscuity 1 allmulti 1 \] eth1 \[promiscuity 0 allmulti 0 \]' "on the active port"
 	expect_match "$out" 'after: eth0 \[promiscuity 0 allmulti 0 \] eth1 \[promiscuity 1 allmulti 1 \]' "moved to eth1"
+}
+
+# After a failover, bonding announces the bond's IPv6 addresses with
+# unsolicited neighbour advertisements (ICMPv6 type 136, num_unsol_na of
+# them per address) on the new port. IPv6 is on for bond0 only, with one
+# address and no link-local one, so the count is exact. NA_COUNT sets
+# num_unsol_na (default 1).
+scenario_unsol_na() {
+	mk_ports 2
+	echo "${NA_COUNT:-1}" >$B/num_unsol_na
+	enslave eth0 eth1
+	ip link set bond0 addrgenmode none
+	sysctl -qw net.ipv6.conf.bond0.disable_ipv6=0
+	ip addr add 2001:db8::1/64 dev bond0 nodad
+	bond_up_ip
+	wait_for active_is eth0
+	sleep 1
+	ip netns exec peer timeout 3 tcpdump -l -n -v -i p1 'icmp6 and ip6[40] == 136' >/tmp/na 2>/dev/null &
+	local tcpd=$!
+	sleep 1
+	ip -n peer link set p0 down
+	wait $tcpd || true
+	# "ICMP6, neighbor advertisement, length 32, tgt is 2001:db8::1, Flags [override]"
+	echo "neighbour advertisements on the new port: $(grep -c 'neighbor advertisement, .*tgt is 2001:db8::1,' /tmp/na)"
+	echo "for other targets: $(grep 'neighbor advertisement' /tmp/na | grep -vc 'tgt is 2001:db8::1,' || true)"
+}
+# (With more than one, bonding.ko sends one fewer when its monitor made
+# the failover, as for num_grat_arp; see test_num_grat_arp_is_honoured.)
+test_unsolicited_na_after_failover_like_bonding() {
+	local out
+	out=$(differential "num_unsol_na=1" scenario_unsol_na mode=1 miimon=100)
+	echo "$out"
+	load_driver rust mode=1 miimon=100
+	out=$(scenario_unsol_na)
+	expect_match "$out" 'advertisements on the new port: 1' "rust_bond with num_unsol_na=1"
+	cleanup
+	load_driver rust mode=1 miimon=100
+	out=$(NA_COUNT=3 scenario_unsol_na)
+	expect_match "$out" 'advertisements on the new port: 3' "rust_bond with num_unsol_na=3"
+}
+
+# The failover is announced to user space as NETDEV_BONDING_FAILOVER,
+# which "ip monitor" prints as "event BONDING FAILOVER" for the bond.
+scenario_failover_event() {
+	mk_ports 2
+	enslave eth0 eth1
+	bond_up_ip
+	wait_for active_is eth0
+	ip -o monitor link >/tmp/mon 2>&1 &
+	local mon=$!
+	sleep 1
+	ip -n peer link set p0 down
+	wait_for active_is eth1
+	sleep 1
+	kill $mon
+	wait $mon 2>/dev/null || true
+	echo "failover events for bond0: $(grep -c 'bond0:.*event BONDING FAILOVER' /tmp/mon)"
+}
+test_failover_event_in_ip_monitor_like_bonding() {
+	differential "failover event" scenario_failover_event mode=1 miimon=100
+	load_driver rust mode=1 miimon=100
+	expect_eq "$(scenario_failover_event)" "failover events for bond0: 1" "rust_bond's event"
 }
