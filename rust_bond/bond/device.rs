@@ -16,9 +16,10 @@ use crate::kext::rtnl::RtnlHeld;
 use crate::kext::skb::SkBuff;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 use kernel::alloc::KVec;
-use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::lock::{mutex::MutexBackend, Guard};
+use kernel::sync::{Arc, Mutex, SpinLock};
+use kernel::{new_mutex, new_spinlock};
 
 /// A device of this driver.
 pub(crate) type BondDev = Device<BondDriver>;
@@ -87,12 +88,55 @@ impl AtomicStats {
     }
 }
 
+/// The configuration netlink reports ([`Bond::shown`]).
+#[derive(Clone)]
+pub(crate) struct Shown {
+    pub(crate) values: Values,
+    /// Interface index of the primary port, 0 for none.
+    pub(crate) primary: u32,
+}
+
+/// The locked configuration of a bond.
+pub(crate) struct CfgGuard<'a> {
+    bond: &'a Bond,
+    guard: Guard<'a, Config, MutexBackend>,
+}
+
+impl core::ops::Deref for CfgGuard<'_> {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.guard
+    }
+}
+
+impl core::ops::DerefMut for CfgGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Config {
+        &mut self.guard
+    }
+}
+
+impl Drop for CfgGuard<'_> {
+    fn drop(&mut self) {
+        let shown = Shown {
+            values: self.guard.values.clone(),
+            primary: self.guard.primary.as_ref().map_or(0, |p| p.dev.ifindex()),
+        };
+        *self.bond.shown.lock() = shown;
+    }
+}
+
 /// One bond.
 #[pin_data]
 pub(crate) struct Bond {
-    /// Configuration and ports. Lock order: RTNL, then this.
+    /// Configuration and ports. Lock order: RTNL, then this. Taken
+    /// through [`Bond::lock_cfg`].
     #[pin]
-    pub(crate) cfg: Mutex<Config>,
+    cfg: Mutex<Config>,
+    /// What netlink reports of the configuration, published whenever `cfg`
+    /// is unlocked: the net core asks for it from inside changes that
+    /// hold `cfg` (the events they raise), so it cannot take `cfg` itself.
+    #[pin]
+    shown: SpinLock<Shown>,
     /// The active port (active-backup), or the one IGMP goes to
     /// (balance-rr).
     active: RcuArc<Port>,
@@ -108,11 +152,16 @@ pub(crate) struct Bond {
 }
 
 impl Bond {
-    fn new(values: Values) -> impl PinInit<Self, Error> {
+    pub(crate) fn new(values: Values) -> impl PinInit<Self, Error> {
         let mode = values.mode() as u8;
         let pps = values.get(crate::bond_core::options::OptId::PacketsPerSlave) as u32;
+        let shown = Shown {
+            values: values.clone(),
+            primary: 0,
+        };
         try_pin_init!(Bond {
             cfg <- new_mutex!(Config::new(values)),
+            shown <- new_spinlock!(shown),
             active: RcuArc::new(),
             ports: RcuArc::new(),
             mode: AtomicU8::new(mode),
@@ -120,6 +169,19 @@ impl Bond {
             rr_counter: PerCpuU32::new()?,
             released: AtomicStats::default(),
         })
+    }
+
+    /// Locks the configuration; unlocking publishes what netlink shows.
+    pub(crate) fn lock_cfg(&self) -> CfgGuard<'_> {
+        CfgGuard {
+            bond: self,
+            guard: self.cfg.lock(),
+        }
+    }
+
+    /// The configuration as of the last unlock, for netlink.
+    pub(crate) fn shown(&self) -> Shown {
+        self.shown.lock().clone()
     }
 
     pub(crate) fn mode(&self) -> Mode {
@@ -138,6 +200,11 @@ impl Bond {
     pub(crate) fn has_active(&self) -> bool {
         let rcu = RcuGuard::lock();
         self.active.get(&rcu).is_some()
+    }
+
+    /// The active port's interface index, 0 for none.
+    pub(crate) fn active_ifindex(&self, rcu: &RcuGuard) -> u32 {
+        self.active.get(rcu).map_or(0, |p| p.dev.ifindex())
     }
 
     /// The active port's name, for showing.
@@ -224,7 +291,7 @@ impl Driver for BondDriver {
     }
 
     fn open(dev: &BondDev, _rtnl: &mut RtnlHeld) -> Result {
-        let cfg = dev.data().cfg.lock();
+        let cfg = dev.data().lock_cfg();
         for s in cfg.slaves.iter() {
             if cfg.mode() == Mode::ActiveBackup && !dev.data().active_is(&s.port) {
                 s.port.set_inactive_flags(cfg.values.all_slaves_active());
@@ -242,7 +309,7 @@ impl Driver for BondDriver {
         // The works only try RTNL, so waiting for them here cannot deadlock.
         dev.cancel_work_sync(MONITOR);
         dev.cancel_work_sync(IGMP);
-        let mut cfg = dev.data().cfg.lock();
+        let mut cfg = dev.data().lock_cfg();
         cfg.send_peer_notif = 0;
         let active = {
             let rcu = RcuGuard::lock();
@@ -265,7 +332,7 @@ impl Driver for BondDriver {
 
     fn uninit(dev: &BondDev, rtnl: &mut RtnlHeld) {
         let proc_file = {
-            let mut cfg = dev.data().cfg.lock();
+            let mut cfg = dev.data().lock_cfg();
             port::release_all(dev, &mut cfg, rtnl);
             cfg.proc_file.take()
         };
@@ -309,12 +376,12 @@ impl Driver for BondDriver {
         extack: &mut ExtAck,
         rtnl: &mut RtnlHeld,
     ) -> Result {
-        let mut cfg = dev.data().cfg.lock();
+        let mut cfg = dev.data().lock_cfg();
         port::enslave(dev, &mut cfg, port, extack, rtnl)
     }
 
     fn del_slave(dev: &BondDev, port: &NetDevice, rtnl: &mut RtnlHeld) -> Result {
-        let mut cfg = dev.data().cfg.lock();
+        let mut cfg = dev.data().lock_cfg();
         let idx = cfg
             .slaves
             .iter()
@@ -325,7 +392,7 @@ impl Driver for BondDriver {
     }
 
     fn set_mac_address(dev: &BondDev, mac: &MacAddr, rtnl: &mut RtnlHeld) -> Result {
-        let cfg = dev.data().cfg.lock();
+        let cfg = dev.data().lock_cfg();
         if cfg.values.fail_over_mac() != 0 && cfg.mode() == Mode::ActiveBackup {
             // bonding.ko: the ports' MACs follow failover, not the user.
             return Ok(());
@@ -347,7 +414,7 @@ impl Driver for BondDriver {
     }
 
     fn change_mtu(dev: &BondDev, mtu: u32, rtnl: &mut RtnlHeld) -> Result {
-        let cfg = dev.data().cfg.lock();
+        let cfg = dev.data().lock_cfg();
         let old = dev.mtu();
         for (i, s) in cfg.slaves.iter().enumerate() {
             if let Err(e) = s.port.dev.set_mtu(mtu, rtnl) {
@@ -362,7 +429,7 @@ impl Driver for BondDriver {
     }
 
     fn change_rx_flags(dev: &BondDev, change: u32, rtnl: &mut RtnlHeld) {
-        let cfg = dev.data().cfg.lock();
+        let cfg = dev.data().lock_cfg();
         let flags = dev.flags();
         let inc = |on: bool| if on { 1 } else { -1 };
         let apply = |p: &NetDevice| {
@@ -423,9 +490,21 @@ pub(crate) fn create<'r>(
     tx_queues: u32,
     values: Values,
 ) -> Result<&'r BondDev> {
-    let (dev, rtnl) = netdev::register::<BondDriver>(rtnl, name, tx_queues, Bond::new(values))?;
+    let (dev, rtnl) = netdev::register::<BondDriver>(
+        rtnl,
+        name,
+        tx_queues,
+        Some(&super::netlink::LINK_OPS),
+        Bond::new(values),
+    )?;
+    created(dev, rtnl);
+    Ok(dev)
+}
+
+/// Finishes a bond that was just registered, by [`create`] or by `ip link
+/// add`.
+pub(crate) fn created(dev: &BondDev, rtnl: &RtnlHeld) {
     // No port, no carrier (bonding does the same after registering).
     dev.set_carrier(false);
     super::proc::create_file(dev, rtnl);
-    Ok(dev)
 }

@@ -393,7 +393,7 @@ pub(crate) fn monitor(dev: &BondDev) {
         return;
     };
     let miimon = {
-        let mut cfg = dev.data().cfg.lock();
+        let mut cfg = dev.data().lock_cfg();
         if !cfg.slaves.is_empty() {
             monitor_pass(dev, &mut cfg, &rtnl);
         }
@@ -433,7 +433,7 @@ pub(crate) fn resend_igmp(dev: &BondDev) {
     };
     dev.notify(event::RESEND_IGMP, &rtnl);
     let again = {
-        let mut cfg = dev.data().cfg.lock();
+        let mut cfg = dev.data().lock_cfg();
         if cfg.igmp_retrans > 1 {
             cfg.igmp_retrans -= 1;
             true

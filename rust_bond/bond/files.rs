@@ -83,7 +83,7 @@ impl DeviceFiles for BondFiles {
             // The 802.3ad status files: empty outside 802.3ad.
             return Ok(());
         };
-        let cfg = dev.data().cfg.lock();
+        let cfg = dev.data().lock_cfg();
         let _ = show_option(dev, &cfg, opt, out);
         Ok(())
     }
@@ -92,8 +92,8 @@ impl DeviceFiles for BondFiles {
         let dev = BondDev::try_from(dev).ok_or(ENODEV)?;
         let opt = options::find(name).ok_or(EINVAL)?;
         let mut rtnl = rtnl::lock_or_restart()?;
-        let mut cfg = dev.data().cfg.lock();
-        set_option(dev, &mut cfg, opt, input.bytes(), &mut rtnl)?;
+        let mut cfg = dev.data().lock_cfg();
+        set_option(dev, &mut cfg, opt, Input::Text(input.bytes()), &mut rtnl)?;
         drop(cfg);
         dev.notify(event::CHANGEINFODATA, &rtnl);
         Ok(())
@@ -160,14 +160,26 @@ fn unsupported(dev: &BondDev, opt: &BondOption) -> Error {
     errno::EOPNOTSUPP()
 }
 
+/// A value for an option: text from sysfs (or names netlink resolved), a
+/// number from netlink (`bond_opt_initstr()` / `bond_opt_initval()`).
+#[derive(Clone, Copy)]
+pub(crate) enum Input<'a> {
+    Text(&'a [u8]),
+    Value(u64),
+}
+
+impl core::fmt::Display for Input<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Input::Text(t) => f.write_str(text(t)),
+            Input::Value(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 /// `bond_opt_error_interpret()` for `-EINVAL`.
-fn invalid(dev: &BondDev, opt: &BondOption, input: &[u8]) -> Error {
-    dev_err!(
-        dev,
-        "option {}: invalid value ({})\n",
-        opt.name,
-        text(input)
-    );
+fn invalid(dev: &BondDev, opt: &BondOption, input: Input<'_>) -> Error {
+    dev_err!(dev, "option {}: invalid value ({})\n", opt.name, input);
     if let Some((min, max)) = opt.range() {
         dev_err!(
             dev,
@@ -186,7 +198,7 @@ pub(crate) fn set_option(
     dev: &BondDev,
     cfg: &mut Config,
     opt: &BondOption,
-    input: &[u8],
+    input: Input<'_>,
     rtnl: &mut RtnlHeld,
 ) -> Result {
     let mode = cfg.mode();
@@ -220,14 +232,28 @@ pub(crate) fn set_option(
             }
         });
     }
-    if opt.is_raw() {
-        return set_raw(dev, cfg, opt, input, rtnl);
-    }
-    let Some(value) = opt.parse(input) else {
+    let value = match input {
+        Input::Text(text) if opt.is_raw() => return set_raw(dev, cfg, opt, text, rtnl),
+        Input::Text(text) => opt.parse(text),
+        Input::Value(_) if opt.is_raw() => None,
+        Input::Value(v) => opt.check_value(v),
+    };
+    let Some(value) = value else {
         return Err(invalid(dev, opt, input));
     };
     if opt.support == Support::Refused && value != cfg.values.get(opt.id) {
         return Err(unsupported(dev, opt));
+    }
+    if opt.id == OptId::Mode {
+        if let Some(m) = options::Mode::from_value(value).filter(|m| !m.implemented()) {
+            dev_err!(
+                dev,
+                "option mode: mode {} ({}) is not implemented by rust_bond\n",
+                m.name(),
+                value
+            );
+            return Err(errno::EOPNOTSUPP());
+        }
     }
     let v = &mut cfg.values;
     match opt.id {

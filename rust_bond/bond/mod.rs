@@ -7,6 +7,7 @@ mod config;
 mod device;
 mod failover;
 mod files;
+mod netlink;
 mod params;
 mod port;
 mod proc;
@@ -49,6 +50,21 @@ fn create_bond<'r>(rtnl: &'r mut RtnlHeld, name: &CStr) -> Result<&'r BondDev> {
         None => return Err(ENODEV),
     };
     device::create(rtnl, name, txqs, defaults)
+}
+
+/// Transmit queues of new bonds (`tx_queues`).
+fn tx_queues(rtnl: &RtnlHeld) -> u32 {
+    GLOBALS.get(rtnl).as_ref().map_or(1, |g| g.tx_queues)
+}
+
+/// The state of a bond `ip link add` creates, with the module's defaults.
+fn new_bond_data(rtnl: &RtnlHeld) -> Result<impl kernel::init::PinInit<device::Bond, Error>> {
+    let defaults = GLOBALS
+        .get(rtnl)
+        .as_ref()
+        .map(|g| g.defaults.clone())
+        .ok_or(ENODEV)?;
+    Ok(device::Bond::new(defaults))
 }
 
 /// `/sys/class/net/bonding_masters`.
@@ -146,7 +162,7 @@ impl NetdevNotifier for Events {
         };
         match event {
             NetdevEvent::Unregister => {
-                let mut cfg = bond.data().cfg.lock();
+                let mut cfg = bond.data().lock_cfg();
                 if let Some(i) = cfg.index_of(&port) {
                     port::release(bond, &mut cfg, i, Leave::Unregister, rtnl);
                 }
@@ -155,11 +171,11 @@ impl NetdevNotifier for Events {
                 if event != NetdevEvent::Down {
                     port.update_speed_duplex(rtnl);
                 }
-                let mut cfg = bond.data().cfg.lock();
+                let mut cfg = bond.data().lock_cfg();
                 failover::port_event(bond, &mut cfg, &port, rtnl);
             }
             NetdevEvent::ChangeName => {
-                let mut cfg = bond.data().cfg.lock();
+                let mut cfg = bond.data().lock_cfg();
                 if cfg.mode() != crate::bond_core::options::Mode::ActiveBackup
                     || cfg.values.primary().is_empty()
                 {
@@ -200,6 +216,7 @@ impl NetdevNotifier for Events {
 
 /// The loaded module.
 pub(crate) struct RustBond {
+    link: Option<crate::kext::link::LinkReg<BondDriver>>,
     events: Option<NotifierReg<Events>>,
     masters: Option<ClassFileReg<Masters>>,
 }
@@ -208,6 +225,12 @@ impl kernel::Module for RustBond {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("Ethernet Channel Bonding Driver, in Rust\n");
         let params = Params::from_module()?;
+        // First, so that a clash with bonding.ko fails the load cleanly.
+        let link = netlink::LINK_OPS.register().inspect_err(|e| {
+            if *e == EEXIST {
+                pr_err!("the link kind \"bond\" is taken: unload bonding first (rust_bond and bonding are alternatives)\n");
+            }
+        })?;
         {
             let mut rtnl = Rtnl::lock();
             let proc_dir = ProcDir::new(c_str!("bonding")).inspect_err(|_| {
@@ -221,6 +244,7 @@ impl kernel::Module for RustBond {
         }
         // From here, dropping `this` undoes whatever was set up.
         let mut this = RustBond {
+            link: Some(link),
             events: None,
             masters: None,
         };
@@ -239,6 +263,8 @@ impl kernel::Module for RustBond {
 
 impl Drop for RustBond {
     fn drop(&mut self) {
+        // Unregistering the kind deletes every bond (they all carry it).
+        self.link.take();
         {
             let mut rtnl = Rtnl::lock();
             netdev::unregister_where::<BondDriver>(&mut rtnl, |_| true);

@@ -25,7 +25,7 @@ impl ProcShow for BondProc {
 }
 
 fn print(dev: &BondDev, out: &mut SeqBuf) -> core::fmt::Result {
-    let cfg = dev.data().cfg.lock();
+    let cfg = dev.data().lock_cfg();
     let v = &cfg.values;
     let mode = cfg.mode();
     // bonding prints its version (the kernel release); rust_bond names
@@ -105,14 +105,14 @@ pub(crate) fn create_file(dev: &BondDev, rtnl: &RtnlHeld) {
     };
     let name = dev.name();
     match dir.create_file::<BondProc>(name.as_cstr(), dev) {
-        Ok(f) => dev.data().cfg.lock().proc_file = Some(f),
+        Ok(f) => dev.data().lock_cfg().proc_file = Some(f),
         Err(_) => dev_warn!(dev, "Cannot create /proc/net/bonding/{}\n", name),
     }
 }
 
 /// The bond was renamed: the file follows.
 pub(crate) fn rename(dev: &BondDev, rtnl: &RtnlHeld) {
-    let old = dev.data().cfg.lock().proc_file.take();
+    let old = dev.data().lock_cfg().proc_file.take();
     // Removing waits for readers, which take the config lock: not held.
     drop(old);
     create_file(dev, rtnl);

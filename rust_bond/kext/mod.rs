@@ -4,6 +4,7 @@
 //! the 6.12 `kernel` crate lacks. All of rust_bond's `unsafe` lives here.
 
 pub(crate) mod errno;
+pub(crate) mod link;
 pub(crate) mod netdev;
 pub(crate) mod notifier;
 pub(crate) mod params;

@@ -72,6 +72,33 @@ impl NetDevice {
         }
     }
 
+    /// The device with interface index `ifindex` in the initial namespace.
+    pub(crate) fn by_index<'r>(ifindex: u32, _rtnl: &'r RtnlHeld) -> Option<&'r NetDevice> {
+        // SAFETY: RTNL is held, so a device found stays registered (and
+        // allocated) for as long as the proof is borrowed.
+        unsafe {
+            let dev = sys::__dev_get_by_index(&raw mut sys::init_net, ifindex as c_int);
+            (!dev.is_null()).then(|| NetDevice::from_raw(dev))
+        }
+    }
+
+    /// The interface index (fixed while the device is registered).
+    pub(crate) fn ifindex(&self) -> u32 {
+        // SAFETY: A live device; the index is set before registration and
+        // only changes when it moves namespace, under RTNL.
+        unsafe { (*self.as_raw()).ifindex as u32 }
+    }
+
+    /// Whether the device is in the initial network namespace.
+    pub(crate) fn in_init_net(&self) -> bool {
+        // SAFETY: A live device; its namespace changes only under RTNL and
+        // is only compared here, never dereferenced.
+        core::ptr::eq(
+            unsafe { sys::dev_net(self.as_raw()) },
+            &raw mut sys::init_net,
+        )
+    }
+
     /// The interface name. A copy: the name can change under RTNL.
     pub(crate) fn name(&self) -> DevName {
         let mut out = [0u8; sys::IFNAMSIZ as usize];
@@ -382,7 +409,7 @@ impl NetDevice {
 
 /// Where a netlink request takes an error message for the user
 /// (`struct netlink_ext_ack`); absent for requests from sysfs or ioctls.
-pub(crate) struct ExtAck(*mut sys::netlink_ext_ack);
+pub(crate) struct ExtAck(pub(super) *mut sys::netlink_ext_ack);
 
 impl ExtAck {
     /// No extack: messages go to the kernel log instead.
@@ -400,6 +427,16 @@ impl ExtAck {
         // callback that holds `self`; `msg` is static as `_msg` requires.
         unsafe { (*self.0)._msg = msg.as_char_ptr() };
         true
+    }
+
+    /// Sets the message and points at the attribute that caused it
+    /// (`NL_SET_ERR_MSG_ATTR`).
+    pub(crate) fn set_msg_attr(&mut self, msg: &'static CStr, attr: super::link::Attr<'_>) {
+        if self.set_msg(msg) {
+            // SAFETY: As in `set_msg`; `attr` is an attribute of this very
+            // request, which outlives the callback.
+            unsafe { (*self.0).bad_attr = attr.as_raw() };
+        }
     }
 }
 
@@ -631,6 +668,11 @@ struct Priv<T: Driver> {
     data: T::Data,
 }
 
+/// The size of the private area of a device of `T`.
+pub(super) const fn priv_size<T: Driver>() -> usize {
+    core::mem::size_of::<Priv<T>>()
+}
+
 /// Offset of the private area from the start of the `net_device`
 /// (`netdev_priv()`: the struct's size rounded up to `NETDEV_ALIGN`).
 const PRIV_OFFSET: usize = {
@@ -654,7 +696,7 @@ impl<T: Driver> Device<T> {
     ///
     /// `ptr` is a device created by [`register`] for `T` whose data has
     /// been initialised, and it stays allocated for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut sys::net_device) -> &'a Self {
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut sys::net_device) -> &'a Self {
         // SAFETY: Transparent wrapper; the caller guarantees the rest.
         unsafe { &*ptr.cast() }
     }
@@ -713,7 +755,7 @@ impl<T: Driver> Device<T> {
 }
 
 /// Builds the `net_device_ops` of a driver and holds its callbacks.
-struct Adapter<T: Driver>(PhantomData<T>);
+pub(super) struct Adapter<T: Driver>(PhantomData<T>);
 
 /// Runs `f` with the device and an RTNL proof, for callbacks the core
 /// makes under RTNL, and turns its result into an errno.
@@ -922,7 +964,7 @@ impl<T: Driver> Adapter<T> {
     /// # Safety
     ///
     /// Called by `alloc_netdev_mqs()` on the device it is allocating.
-    unsafe extern "C" fn setup(dev: *mut sys::net_device) {
+    pub(super) unsafe extern "C" fn setup(dev: *mut sys::net_device) {
         // SAFETY: `dev` is a freshly allocated device.
         unsafe { sys::ether_setup(dev) };
         // SAFETY: The device is being allocated: nothing else sees it yet.
@@ -951,19 +993,74 @@ impl<T: Driver> Adapter<T> {
     }
 }
 
-/// Creates and registers a device of driver `T` in the initial network
-/// namespace. `name` may contain `%d` (`bond%d`) for the core to number.
-/// `txqs` is the number of transmit (and receive) queues. Returns the device
-/// and the RTNL proof reborrowed shared, to go on with under RTNL.
-pub(crate) fn register<'r, T: Driver>(
-    rtnl: &'r mut RtnlHeld,
-    name: &CStr,
-    txqs: u32,
+/// Initialises the private area (works and data) of a device of `T` that
+/// `alloc_netdev_mqs()` made with [`Adapter::setup`] and that is not
+/// registered yet. On error nothing is left to drop.
+///
+/// # Safety
+///
+/// `dev` is such a device, and nothing else uses it during the call.
+pub(super) unsafe fn init_priv<T: Driver>(
+    dev: *mut sys::net_device,
     data: impl PinInit<T::Data, Error>,
-) -> Result<(&'r Device<T>, &'r RtnlHeld)> {
+) -> Result {
     const {
         assert!(core::mem::align_of::<Priv<T>>() <= sys::NETDEV_ALIGN as usize);
     }
+    // SAFETY: The private area of the device, sized for `Priv<T>` (the
+    // setup of `T` asked for it) and, by the assertion above, aligned.
+    let p = unsafe { dev.cast::<u8>().add(PRIV_OFFSET).cast::<Priv<T>>() };
+    // SAFETY: Initialise the works, then the data, in place; the area never
+    // moves. On error the initialiser leaves nothing behind to drop.
+    unsafe {
+        RawDelayedWork::init(&raw mut (*p).works[0], Adapter::<T>::work::<0>);
+        RawDelayedWork::init(&raw mut (*p).works[1], Adapter::<T>::work::<1>);
+        data.__pinned_init(&raw mut (*p).data)
+    }
+}
+
+/// Registers a device whose private area [`init_priv`] initialised. On
+/// failure the data has been dropped; the device is still the caller's to
+/// free (`free_netdev`, which defers the free if the core holds it still).
+///
+/// # Safety
+///
+/// RTNL is held; `dev` is such a device, not registered yet.
+pub(super) unsafe fn register_initialised<T: Driver>(dev: *mut sys::net_device) -> Result {
+    // SAFETY: RTNL is held; the device is initialised.
+    let ret = unsafe { sys::register_netdevice(dev) };
+    if ret != 0 {
+        // No failure path of `register_netdevice` ran our destructor (it is
+        // not installed yet), so the data is ours to drop.
+        // SAFETY: The data is initialised and unreachable by anyone else.
+        unsafe {
+            let p = dev.cast::<u8>().add(PRIV_OFFSET).cast::<Priv<T>>();
+            core::ptr::drop_in_place(&raw mut (*p).data);
+        }
+        return Err(Error::from_errno(ret));
+    }
+    // From here the core frees the device, and us the data with it. It can
+    // only do so after an unregister, which needs the RTNL we hold.
+    // SAFETY: A registered device, modified under RTNL.
+    unsafe { (*dev).priv_destructor = Some(Adapter::<T>::destructor) };
+    Ok(())
+}
+
+/// Creates and registers a device of driver `T` in the initial network
+/// namespace. `name` may contain `%d` (`bond%d`) for the core to number.
+/// `txqs` is the number of transmit (and receive) queues; `link` the
+/// rtnetlink kind the device reports (and `ip link del` uses). Returns the
+/// device and the RTNL proof reborrowed shared, to go on with under RTNL.
+pub(crate) fn register<'r, T>(
+    rtnl: &'r mut RtnlHeld,
+    name: &CStr,
+    txqs: u32,
+    link: Option<&'static super::link::LinkOps<T>>,
+    data: impl PinInit<T::Data, Error>,
+) -> Result<(&'r Device<T>, &'r RtnlHeld)>
+where
+    T: super::link::LinkDriver,
+{
     // SAFETY: `name` is NUL-terminated; `setup` fits the signature and only
     // touches the device being allocated.
     let dev = unsafe {
@@ -979,39 +1076,19 @@ pub(crate) fn register<'r, T: Driver>(
     if dev.is_null() {
         return Err(ENOMEM);
     }
-    // SAFETY: The private area of a fresh device, sized for `Priv<T>` and
-    // (by the assertion above) aligned for it.
-    let p = unsafe { dev.cast::<u8>().add(PRIV_OFFSET).cast::<Priv<T>>() };
-    // SAFETY: Initialise the works, then the data, in place; the area never
-    // moves. On error the initialiser leaves nothing behind to drop.
-    let init = unsafe {
-        RawDelayedWork::init(&raw mut (*p).works[0], Adapter::<T>::work::<0>);
-        RawDelayedWork::init(&raw mut (*p).works[1], Adapter::<T>::work::<1>);
-        data.__pinned_init(&raw mut (*p).data)
-    };
-    if let Err(e) = init {
-        // SAFETY: Never registered; no destructor installed; the works were
-        // never queued.
-        unsafe { sys::free_netdev(dev) };
-        return Err(e);
+    if let Some(link) = link {
+        // SAFETY: Not registered yet: nothing else sees the device.
+        unsafe { (*dev).rtnl_link_ops = link.as_raw() };
     }
-    // SAFETY: RTNL is held (`rtnl`); the device is initialised.
-    let ret = unsafe { sys::register_netdevice(dev) };
-    if ret != 0 {
-        // No failure path of `register_netdevice` ran our destructor (it is
-        // not installed yet), so the data is ours to drop. `free_netdev`
-        // defers the free if the core still holds the device.
-        // SAFETY: The data is initialised and unreachable by anyone else.
-        unsafe {
-            core::ptr::drop_in_place(&raw mut (*p).data);
+    // SAFETY: A fresh device of `T`'s setup; RTNL is held (`rtnl`). On
+    // either failure the device was never registered (or its registration
+    // was undone), so freeing it is ours to do.
+    unsafe {
+        if let Err(e) = init_priv::<T>(dev, data).and_then(|()| register_initialised::<T>(dev)) {
             sys::free_netdev(dev);
+            return Err(e);
         }
-        return Err(Error::from_errno(ret));
     }
-    // From here the core frees the device, and us the data with it. It can
-    // only do so after an unregister, which needs the RTNL we hold.
-    // SAFETY: A registered device, modified under RTNL.
-    unsafe { (*dev).priv_destructor = Some(Adapter::<T>::destructor) };
     // SAFETY: Registered with `T`'s ops and data; it cannot be freed while
     // RTNL is held, which `'r` guarantees.
     Ok((unsafe { Device::from_raw(dev) }, rtnl))

@@ -15,6 +15,9 @@
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/rtnetlink.h>
+#include <net/netlink.h>
+#include <net/rtnetlink.h>
+#include <uapi/linux/if_link.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <linux/ethtool.h>

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rtnetlink: the link kind `bond` (`bond_netlink.c`). `ip link add/set
+//! ... type bond OPTION VALUE ...` goes through the same option table,
+//! checks, errors and log lines as sysfs ([`super::files::set_option`]),
+//! with bonding.ko's extack messages; `ip -d link show` reports the
+//! options and, for each port, its state.
+
+use super::device::{BondDev, BondDriver, Shown};
+use super::files::{set_option, Input};
+use super::port::BondRx;
+use crate::bond_core::link::LinkState;
+use crate::bond_core::options::{self, Mode, OptId};
+use crate::kext::errno;
+use crate::kext::link::{
+    nla, policy, total_size, Attr, Attrs, LinkDriver, Msg, Policy, PolicyTable,
+};
+use crate::kext::netdev::{Device, ExtAck, NetDevice};
+use crate::kext::print::dev_err;
+use crate::kext::rcu::RcuGuard;
+use crate::kext::rtnl::RtnlHeld;
+use crate::kext::rx::RxReg;
+use crate::sys;
+use kernel::c_str;
+use kernel::init::PinInit;
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+/// What an `IFLA_BOND_*` attribute sets.
+#[derive(Clone, Copy)]
+enum How {
+    /// A number, checked against the option's table.
+    Number(OptId),
+    /// An interface index: the name of the device is the option's value.
+    /// `active_slave` refuses a missing device (`ENODEV`), `primary`
+    /// takes it as none.
+    Ifindex(OptId),
+    /// A nest of ARP or NS targets, which need the ARP monitor.
+    Targets(OptId),
+    /// A MAC address.
+    Mac(OptId),
+    /// `coupled_control`: an 802.3ad option with no sysfs file.
+    CoupledControl,
+}
+
+/// The attributes of `IFLA_INFO_DATA`, in the order `bond_changelink()`
+/// applies them (an error stops the request there, earlier ones stay).
+const ATTRS: [(u32, How); 31] = {
+    use How::*;
+    [
+        (sys::IFLA_BOND_MODE, Number(OptId::Mode)),
+        (sys::IFLA_BOND_ACTIVE_SLAVE, Ifindex(OptId::ActiveSlave)),
+        (sys::IFLA_BOND_MIIMON, Number(OptId::Miimon)),
+        (sys::IFLA_BOND_UPDELAY, Number(OptId::Updelay)),
+        (sys::IFLA_BOND_DOWNDELAY, Number(OptId::Downdelay)),
+        (
+            sys::IFLA_BOND_PEER_NOTIF_DELAY,
+            Number(OptId::PeerNotifDelay),
+        ),
+        (sys::IFLA_BOND_USE_CARRIER, Number(OptId::UseCarrier)),
+        (sys::IFLA_BOND_ARP_INTERVAL, Number(OptId::ArpInterval)),
+        (sys::IFLA_BOND_ARP_IP_TARGET, Targets(OptId::ArpIpTarget)),
+        (sys::IFLA_BOND_NS_IP6_TARGET, Targets(OptId::ArpIpTarget)),
+        (sys::IFLA_BOND_ARP_VALIDATE, Number(OptId::ArpValidate)),
+        (sys::IFLA_BOND_ARP_ALL_TARGETS, Number(OptId::ArpAllTargets)),
+        (sys::IFLA_BOND_PRIMARY, Ifindex(OptId::Primary)),
+        (
+            sys::IFLA_BOND_PRIMARY_RESELECT,
+            Number(OptId::PrimaryReselect),
+        ),
+        (sys::IFLA_BOND_FAIL_OVER_MAC, Number(OptId::FailOverMac)),
+        (
+            sys::IFLA_BOND_XMIT_HASH_POLICY,
+            Number(OptId::XmitHashPolicy),
+        ),
+        (sys::IFLA_BOND_RESEND_IGMP, Number(OptId::ResendIgmp)),
+        (sys::IFLA_BOND_NUM_PEER_NOTIF, Number(OptId::NumGratArp)),
+        (
+            sys::IFLA_BOND_ALL_SLAVES_ACTIVE,
+            Number(OptId::AllSlavesActive),
+        ),
+        (sys::IFLA_BOND_MIN_LINKS, Number(OptId::MinLinks)),
+        (sys::IFLA_BOND_LP_INTERVAL, Number(OptId::LpInterval)),
+        (
+            sys::IFLA_BOND_PACKETS_PER_SLAVE,
+            Number(OptId::PacketsPerSlave),
+        ),
+        (sys::IFLA_BOND_AD_LACP_ACTIVE, Number(OptId::LacpActive)),
+        (sys::IFLA_BOND_AD_LACP_RATE, Number(OptId::LacpRate)),
+        (sys::IFLA_BOND_AD_SELECT, Number(OptId::AdSelect)),
+        (
+            sys::IFLA_BOND_AD_ACTOR_SYS_PRIO,
+            Number(OptId::AdActorSysPrio),
+        ),
+        (
+            sys::IFLA_BOND_AD_USER_PORT_KEY,
+            Number(OptId::AdUserPortKey),
+        ),
+        (sys::IFLA_BOND_AD_ACTOR_SYSTEM, Mac(OptId::AdActorSystem)),
+        (sys::IFLA_BOND_TLB_DYNAMIC_LB, Number(OptId::TlbDynamicLb)),
+        (sys::IFLA_BOND_MISSED_MAX, Number(OptId::ArpMissedMax)),
+        (sys::IFLA_BOND_COUPLED_CONTROL, CoupledControl),
+    ]
+};
+
+const BOND_MAX: usize = sys::__IFLA_BOND_MAX as usize - 1;
+const SLAVE_MAX: usize = sys::__IFLA_BOND_SLAVE_MAX as usize - 1;
+
+/// `bond_policy` (the peer notification delay's range is checked by the
+/// option table instead, with the option's own message).
+static POLICY: PolicyTable<{ BOND_MAX + 1 }> = PolicyTable({
+    let mut p = [policy(0, 0); BOND_MAX + 1];
+    let mut i = 0;
+    while i < ATTRS.len() {
+        let (attr, how) = ATTRS[i];
+        p[attr as usize] = match how {
+            How::Targets(_) => policy(nla::NESTED, 0),
+            How::Mac(_) => policy(nla::BINARY, 6),
+            How::Ifindex(_) => policy(nla::U32, 0),
+            How::CoupledControl => policy(nla::U8, 0),
+            How::Number(_) => policy(width(attr), 0),
+        };
+        i += 1;
+    }
+    p[sys::IFLA_BOND_AD_INFO as usize] = policy(nla::NESTED, 0);
+    p
+});
+
+/// The integer type of a numeric attribute, as `bond_policy` has it.
+const fn width(attr: u32) -> u32 {
+    match attr {
+        sys::IFLA_BOND_MODE
+        | sys::IFLA_BOND_USE_CARRIER
+        | sys::IFLA_BOND_PRIMARY_RESELECT
+        | sys::IFLA_BOND_FAIL_OVER_MAC
+        | sys::IFLA_BOND_XMIT_HASH_POLICY
+        | sys::IFLA_BOND_NUM_PEER_NOTIF
+        | sys::IFLA_BOND_ALL_SLAVES_ACTIVE
+        | sys::IFLA_BOND_AD_LACP_ACTIVE
+        | sys::IFLA_BOND_AD_LACP_RATE
+        | sys::IFLA_BOND_AD_SELECT
+        | sys::IFLA_BOND_TLB_DYNAMIC_LB
+        | sys::IFLA_BOND_MISSED_MAX => nla::U8,
+        sys::IFLA_BOND_AD_ACTOR_SYS_PRIO | sys::IFLA_BOND_AD_USER_PORT_KEY => nla::U16,
+        _ => nla::U32,
+    }
+}
+
+/// `bond_slave_policy`.
+static SLAVE_POLICY: PolicyTable<{ SLAVE_MAX + 1 }> = PolicyTable({
+    let mut p = [policy(0, 0); SLAVE_MAX + 1];
+    p[sys::IFLA_BOND_SLAVE_QUEUE_ID as usize] = policy(nla::U16, 0);
+    p[sys::IFLA_BOND_SLAVE_PRIO as usize] = policy(nla::S32, 0);
+    p[sys::IFLA_BOND_SLAVE_ACTOR_PORT_PRIO as usize] = policy(nla::U16, 0);
+    p
+});
+
+/// Reads a numeric attribute with the width its policy gives it.
+fn number(attr: u32, a: Attr<'_>) -> u64 {
+    match width(attr) {
+        nla::U8 => a.u8().into(),
+        nla::U16 => a.u16().into(),
+        _ => a.u32().into(),
+    }
+}
+
+/// The extack message bonding.ko gives with the errno of a failed option
+/// (`bond_opt_error_interpret()`), plus rust_bond's for what it lacks.
+fn explain(e: Error, a: Attr<'_>, extack: &mut ExtAck) {
+    let msg: &'static CStr = if e == EINVAL {
+        c_str!("invalid option value")
+    } else if e == EACCES {
+        c_str!("option not supported in mode")
+    } else if e == errno::ENOTEMPTY() {
+        c_str!("unable to set option because the bond device has slaves")
+    } else if e == EBUSY {
+        c_str!("unable to set option because the bond is up")
+    } else if e == ENODEV {
+        c_str!("interface does not exist")
+    } else if e == errno::EOPNOTSUPP() {
+        c_str!("option not supported by rust_bond")
+    } else {
+        return;
+    };
+    extack.set_msg_attr(msg, a);
+}
+
+/// Applies one attribute.
+fn apply(
+    dev: &BondDev,
+    attr: u32,
+    how: How,
+    a: Attr<'_>,
+    miimon: u64,
+    extack: &mut ExtAck,
+    rtnl: &mut RtnlHeld,
+) -> Result {
+    let name;
+    let (id, input) = match how {
+        How::Number(id_) => {
+            let v = number(attr, a);
+            if v != 0
+                && miimon != 0
+                && matches!(
+                    attr,
+                    sys::IFLA_BOND_ARP_INTERVAL | sys::IFLA_BOND_ARP_VALIDATE
+                )
+            {
+                extack.set_msg_attr(
+                    if attr == sys::IFLA_BOND_ARP_INTERVAL {
+                        c_str!("ARP monitoring cannot be used with MII monitoring")
+                    } else {
+                        c_str!("ARP validating cannot be used with MII monitoring")
+                    },
+                    a,
+                );
+                return Err(EINVAL);
+            }
+            (id_, Input::Value(v))
+        }
+        How::Ifindex(id_) => {
+            let ifindex = a.u32();
+            name = match NetDevice::by_index(ifindex, rtnl) {
+                Some(d) => Some(d.name()),
+                None if ifindex != 0 && id_ == OptId::ActiveSlave => return Err(ENODEV),
+                None => None,
+            };
+            (
+                id_,
+                Input::Text(name.as_ref().map_or(&b""[..], |n| n.as_bytes())),
+            )
+        }
+        How::Targets(id_) => {
+            // Clearing the (empty) list is all rust_bond can do.
+            if a.payload().is_empty() {
+                return Ok(());
+            }
+            let opt = options::get(id_);
+            dev_err!(
+                dev,
+                "option {}: not supported by rust_bond: {}\n",
+                opt.name,
+                opt.desc
+            );
+            explain(errno::EOPNOTSUPP(), a, extack);
+            return Err(errno::EOPNOTSUPP());
+        }
+        How::Mac(id_) => {
+            let m = a.payload();
+            if m.len() != 6 {
+                return Err(EINVAL);
+            }
+            let v = m.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+            (id_, Input::Value(v))
+        }
+        How::CoupledControl => {
+            // Only in 802.3ad, which rust_bond has not: bonding.ko's
+            // mode dependency error in every mode rust_bond runs.
+            let mode = dev.data().mode();
+            dev_err!(
+                dev,
+                "option coupled_control: mode dependency failed, not supported in mode {}({})\n",
+                mode.name(),
+                mode as u32
+            );
+            explain(EACCES, a, extack);
+            return Err(EACCES);
+        }
+    };
+    let mut cfg = dev.data().lock_cfg();
+    let r = set_option(dev, &mut cfg, options::get(id), input, rtnl);
+    drop(cfg);
+    r.inspect_err(|e| explain(*e, a, extack))
+}
+
+/// Writes `IFLA_INFO_DATA` (`bond_fill_info()`), from what the last
+/// configuration change published.
+fn fill(dev: &BondDev, shown: &Shown, msg: &mut Msg<'_>) -> Result {
+    let v = &shown.values;
+    let mode = v.mode();
+    let u8_of = |id| v.get(id) as u8;
+    let u32_of = |id| v.get(id) as u32;
+    msg.put_u8(sys::IFLA_BOND_MODE, mode as u8)?;
+    let active = {
+        let rcu = RcuGuard::lock();
+        dev.data().active_ifindex(&rcu)
+    };
+    if mode == Mode::ActiveBackup && active != 0 {
+        msg.put_u32(sys::IFLA_BOND_ACTIVE_SLAVE, active)?;
+    }
+    msg.put_u32(sys::IFLA_BOND_MIIMON, u32_of(OptId::Miimon))?;
+    msg.put_u32(sys::IFLA_BOND_UPDELAY, v.delay_ms(OptId::Updelay) as u32)?;
+    msg.put_u32(
+        sys::IFLA_BOND_DOWNDELAY,
+        v.delay_ms(OptId::Downdelay) as u32,
+    )?;
+    msg.put_u32(
+        sys::IFLA_BOND_PEER_NOTIF_DELAY,
+        v.delay_ms(OptId::PeerNotifDelay) as u32,
+    )?;
+    msg.put_u8(sys::IFLA_BOND_USE_CARRIER, u8_of(OptId::UseCarrier))?;
+    msg.put_u32(sys::IFLA_BOND_ARP_INTERVAL, u32_of(OptId::ArpInterval))?;
+    msg.put_u32(sys::IFLA_BOND_ARP_VALIDATE, u32_of(OptId::ArpValidate))?;
+    msg.put_u32(sys::IFLA_BOND_ARP_ALL_TARGETS, u32_of(OptId::ArpAllTargets))?;
+    if shown.primary != 0 {
+        msg.put_u32(sys::IFLA_BOND_PRIMARY, shown.primary)?;
+    }
+    msg.put_u8(
+        sys::IFLA_BOND_PRIMARY_RESELECT,
+        u8_of(OptId::PrimaryReselect),
+    )?;
+    msg.put_u8(sys::IFLA_BOND_FAIL_OVER_MAC, u8_of(OptId::FailOverMac))?;
+    msg.put_u8(
+        sys::IFLA_BOND_XMIT_HASH_POLICY,
+        u8_of(OptId::XmitHashPolicy),
+    )?;
+    msg.put_u32(sys::IFLA_BOND_RESEND_IGMP, u32_of(OptId::ResendIgmp))?;
+    msg.put_u8(sys::IFLA_BOND_NUM_PEER_NOTIF, u8_of(OptId::NumGratArp))?;
+    msg.put_u8(
+        sys::IFLA_BOND_ALL_SLAVES_ACTIVE,
+        u8_of(OptId::AllSlavesActive),
+    )?;
+    msg.put_u32(sys::IFLA_BOND_MIN_LINKS, u32_of(OptId::MinLinks))?;
+    msg.put_u32(sys::IFLA_BOND_LP_INTERVAL, u32_of(OptId::LpInterval))?;
+    msg.put_u32(
+        sys::IFLA_BOND_PACKETS_PER_SLAVE,
+        u32_of(OptId::PacketsPerSlave),
+    )?;
+    msg.put_u8(sys::IFLA_BOND_AD_LACP_ACTIVE, u8_of(OptId::LacpActive))?;
+    msg.put_u8(sys::IFLA_BOND_AD_LACP_RATE, u8_of(OptId::LacpRate))?;
+    msg.put_u8(sys::IFLA_BOND_AD_SELECT, u8_of(OptId::AdSelect))?;
+    msg.put_u8(sys::IFLA_BOND_TLB_DYNAMIC_LB, u8_of(OptId::TlbDynamicLb))?;
+    msg.put_u8(sys::IFLA_BOND_MISSED_MAX, u8_of(OptId::ArpMissedMax))?;
+    // coupled_control: its default, as 802.3ad is never in use.
+    msg.put_u8(sys::IFLA_BOND_COUPLED_CONTROL, 1)
+}
+
+/// The kind's registration (see `super::RustBond`).
+pub(crate) static LINK_OPS: crate::kext::link::LinkOps<BondDriver> =
+    crate::kext::link::LinkOps::new();
+
+impl LinkDriver for BondDriver {
+    const KIND: &'static CStr = c_str!("bond");
+    const POLICY: &'static [Policy] = &POLICY.0;
+    const SLAVE_POLICY: &'static [Policy] = &SLAVE_POLICY.0;
+    // What `fill` writes: 16 u8 or u32 attributes at most of 8 bytes each
+    // and 12 one-byte ones, rounded up generously as bond_get_size() does.
+    const INFO_SIZE: usize = 32 * total_size(4);
+    const SLAVE_INFO_SIZE: usize =
+        3 * total_size(1) + 2 * total_size(4) + total_size(2) + total_size(32);
+
+    fn num_queues(rtnl: &RtnlHeld) -> u32 {
+        super::tx_queues(rtnl)
+    }
+
+    fn new_data(rtnl: &RtnlHeld) -> Result<impl PinInit<Self::Data, Error>> {
+        super::new_bond_data(rtnl)
+    }
+
+    fn created(dev: &Device<Self>, rtnl: &RtnlHeld) {
+        super::device::created(dev, rtnl);
+    }
+
+    fn changelink(
+        dev: &BondDev,
+        data: &Attrs<'_>,
+        extack: &mut ExtAck,
+        rtnl: &mut RtnlHeld,
+    ) -> Result {
+        // bond_changelink() checks ARP against the miimon of the same
+        // request, not the bond's.
+        let miimon = data
+            .get(sys::IFLA_BOND_MIIMON)
+            .map_or(0, |a| u64::from(a.u32()));
+        for (attr, how) in ATTRS {
+            if let Some(a) = data.get(attr) {
+                apply(dev, attr, how, a, miimon, extack, rtnl)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn fill_info(dev: &BondDev, msg: &mut Msg<'_>) -> Result {
+        fill(dev, &dev.data().shown(), msg)
+    }
+
+    fn slave_changelink(
+        dev: &BondDev,
+        port: &NetDevice,
+        data: &Attrs<'_>,
+        extack: &mut ExtAck,
+        rtnl: &mut RtnlHeld,
+    ) -> Result {
+        if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_QUEUE_ID) {
+            // "name:queue", as bond_slave_changelink() builds it.
+            let mut text = [0u8; 24];
+            let name = port.name();
+            let name = name.as_bytes();
+            let mut len = name.len();
+            text[..len].copy_from_slice(name);
+            text[len] = b':';
+            len += 1;
+            let q = a.u16();
+            let mut div = 10000;
+            let mut started = false;
+            while div > 0 {
+                let d = (q / div % 10) as u8;
+                if d != 0 || started || div == 1 {
+                    text[len] = b'0' + d;
+                    len += 1;
+                    started = true;
+                }
+                div /= 10;
+            }
+            let mut cfg = dev.data().lock_cfg();
+            let r = set_option(
+                dev,
+                &mut cfg,
+                options::get(OptId::QueueId),
+                Input::Text(&text[..len]),
+                rtnl,
+            );
+            drop(cfg);
+            r.inspect_err(|e| explain(*e, a, extack))?;
+        }
+        if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_PRIO) {
+            // Per-port priorities (for selecting the active port) are not
+            // implemented: every port has 0.
+            if a.i32() != 0 {
+                dev_err!(
+                    dev,
+                    "option prio: not supported by rust_bond: port priority\n"
+                );
+                explain(errno::EOPNOTSUPP(), a, extack);
+                return Err(errno::EOPNOTSUPP());
+            }
+        }
+        if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_ACTOR_PORT_PRIO) {
+            let mode = dev.data().mode();
+            dev_err!(
+                dev,
+                "option actor_port_prio: mode dependency failed, not supported in mode {}({})\n",
+                mode.name(),
+                mode as u32
+            );
+            explain(EACCES, a, extack);
+            return Err(EACCES);
+        }
+        Ok(())
+    }
+
+    fn fill_slave_info(_dev: &BondDev, port: &NetDevice, msg: &mut Msg<'_>) -> Result {
+        let rcu = RcuGuard::lock();
+        let Some(p) = RxReg::<BondRx>::port_rcu(port, &rcu) else {
+            return Ok(());
+        };
+        msg.put_u8(sys::IFLA_BOND_SLAVE_STATE, u8::from(p.is_backup()))?;
+        msg.put_u8(
+            sys::IFLA_BOND_SLAVE_MII_STATUS,
+            match p.link() {
+                LinkState::Up => 0,
+                LinkState::Fail => 1,
+                LinkState::Down => 2,
+                LinkState::Back => 3,
+            },
+        )?;
+        msg.put_u32(
+            sys::IFLA_BOND_SLAVE_LINK_FAILURE_COUNT,
+            p.link_failure_count
+                .load(core::sync::atomic::Ordering::Relaxed),
+        )?;
+        msg.put(sys::IFLA_BOND_SLAVE_PERM_HWADDR, &p.perm_addr)?;
+        msg.put_u16(sys::IFLA_BOND_SLAVE_QUEUE_ID, 0)?;
+        msg.put_i32(sys::IFLA_BOND_SLAVE_PRIO, 0)
+    }
+}
