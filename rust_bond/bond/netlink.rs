@@ -13,7 +13,7 @@ use crate::bond_core::link::LinkState;
 use crate::bond_core::options::{self, Mode, OptId};
 use crate::kext::errno;
 use crate::kext::link::{
-    nla, policy, total_size, Attr, Attrs, LinkDriver, Msg, Policy, PolicyTable,
+    nla, policy, policy_range, total_size, Attr, Attrs, LinkDriver, Msg, Policy, PolicyTable, Range,
 };
 use crate::kext::netdev::{Device, ExtAck, NetDevice};
 use crate::kext::print::dev_err;
@@ -106,8 +106,13 @@ const ATTRS: [(u32, How); 31] = {
 const BOND_MAX: usize = sys::__IFLA_BOND_MAX as usize - 1;
 const SLAVE_MAX: usize = sys::__IFLA_BOND_SLAVE_MAX as usize - 1;
 
-/// `bond_policy` (the peer notification delay's range is checked by the
-/// option table instead, with the option's own message).
+/// `delay_range` of bond_netlink.c: at most 300 s.
+static DELAY_RANGE: Range = Range {
+    min: 0,
+    max: 300000,
+};
+
+/// `bond_policy`.
 static POLICY: PolicyTable<{ BOND_MAX + 1 }> = PolicyTable({
     let mut p = [policy(0, 0); BOND_MAX + 1];
     let mut i = 0;
@@ -123,6 +128,7 @@ static POLICY: PolicyTable<{ BOND_MAX + 1 }> = PolicyTable({
         i += 1;
     }
     p[sys::IFLA_BOND_AD_INFO as usize] = policy(nla::NESTED, 0);
+    p[sys::IFLA_BOND_PEER_NOTIF_DELAY as usize] = policy_range(nla::U32, &DELAY_RANGE);
     p
 });
 

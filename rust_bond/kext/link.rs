@@ -54,6 +54,20 @@ pub(crate) const fn policy(ty: u32, len: u16) -> Policy {
     p
 }
 
+/// The range a policy entry checks (`struct netlink_range_validation`),
+/// for a static.
+pub(crate) type Range = sys::netlink_range_validation;
+
+/// A policy entry for an unsigned attribute of type `ty` that must lie in
+/// `range` (`NLA_POLICY_FULL_RANGE`): the core refuses others with
+/// "integer out of range" (`ERANGE`).
+pub(crate) const fn policy_range(ty: u32, range: &'static Range) -> Policy {
+    let mut p = policy(ty, 0);
+    p.validation_type = sys::nla_policy_validation_NLA_VALIDATE_RANGE_PTR as u8;
+    p.__bindgen_anon_1.range = range;
+    p
+}
+
 /// The size of an attribute's header (`NLA_HDRLEN`).
 const NLA_HDRLEN: usize = {
     let align = sys::NLA_ALIGNTO as usize;
