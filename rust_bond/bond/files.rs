@@ -392,7 +392,7 @@ fn set_slaves(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &mut RtnlHeld
         );
         return Err(EPERM);
     }
-    let Some(pdev) = NetDevice::by_name(&cmd[1..], rtnl) else {
+    let Some(pdev) = dev.by_name(&cmd[1..], rtnl) else {
         dev_err!(
             dev,
             "option slaves: interface {} does not exist!\n",
@@ -469,7 +469,7 @@ fn set_active_slave(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &RtnlHe
         super::failover::select_active(dev, cfg, rtnl);
         return Ok(());
     }
-    let Some(pdev) = NetDevice::by_name(name, rtnl) else {
+    let Some(pdev) = dev.by_name(name, rtnl) else {
         dev_err!(
             dev,
             "option active_slave: interface {} does not exist!\n",

@@ -226,7 +226,7 @@ fn apply(
         }
         How::Ifindex(id_) => {
             let ifindex = a.u32();
-            name = match NetDevice::by_index(ifindex, rtnl) {
+            name = match dev.by_index(ifindex, rtnl) {
                 Some(d) => Some(d.name()),
                 None if ifindex != 0 && id_ == OptId::ActiveSlave => return Err(ENODEV),
                 None => None,

@@ -100,7 +100,9 @@ fn print(dev: &BondDev, out: &mut SeqBuf) -> core::fmt::Result {
 
 /// Creates the bond's /proc file (at creation and after a rename).
 pub(crate) fn create_file(dev: &BondDev, rtnl: &RtnlHeld) {
-    let Some(dir) = super::proc_dir(rtnl) else {
+    // The directory is the initial namespace's; bonds elsewhere have none
+    // (their names may clash with the initial namespace's).
+    let Some(dir) = super::proc_dir(rtnl).filter(|_| dev.in_init_net()) else {
         return;
     };
     let name = dev.name();

@@ -335,14 +335,6 @@ impl<T: LinkDriver> LinkOps<T> {
             // SAFETY: RTNL is held for the whole callback.
             let mut rtnl = unsafe { RtnlHeld::assume_held() };
             let mut extack = ExtAck(extack);
-            // SAFETY: The device is allocated; reading its namespace is fine
-            // before registration.
-            if !unsafe { NetDevice::from_raw(dev) }.in_init_net() {
-                extack.set_msg(kernel::c_str!(
-                    "this driver's devices live in the initial network namespace only"
-                ));
-                return Err(super::errno::EOPNOTSUPP());
-            }
             let init = T::new_data(&rtnl)?;
             // SAFETY: A fresh device of `T`'s setup that only we use; RTNL
             // is held. On failure the core frees the device.

@@ -56,8 +56,8 @@ impl NetDevice {
         self.0.get()
     }
 
-    /// The device called `name` in the initial namespace.
-    pub(crate) fn by_name<'r>(name: &[u8], _rtnl: &'r RtnlHeld) -> Option<&'r NetDevice> {
+    /// The device called `name` in the network namespace of `self`.
+    pub(crate) fn by_name<'r>(&self, name: &[u8], _rtnl: &'r RtnlHeld) -> Option<&'r NetDevice> {
         let mut buf = [0u8; sys::IFNAMSIZ as usize];
         if name.is_empty() || name.len() >= buf.len() {
             return None;
@@ -67,17 +67,19 @@ impl NetDevice {
         // allocated) for as long as the proof is borrowed; `buf` is
         // NUL-terminated.
         unsafe {
-            let dev = sys::__dev_get_by_name(&raw mut sys::init_net, buf.as_ptr());
+            let dev = sys::__dev_get_by_name(sys::dev_net(self.as_raw()), buf.as_ptr());
             (!dev.is_null()).then(|| NetDevice::from_raw(dev))
         }
     }
 
-    /// The device with interface index `ifindex` in the initial namespace.
-    pub(crate) fn by_index<'r>(ifindex: u32, _rtnl: &'r RtnlHeld) -> Option<&'r NetDevice> {
+    /// The device with interface index `ifindex` in the network namespace
+    /// of `self`.
+    pub(crate) fn by_index<'r>(&self, ifindex: u32, _rtnl: &'r RtnlHeld) -> Option<&'r NetDevice> {
         // SAFETY: RTNL is held, so a device found stays registered (and
-        // allocated) for as long as the proof is borrowed.
+        // allocated) for as long as the proof is borrowed; `self` is live,
+        // and its namespace with it.
         unsafe {
-            let dev = sys::__dev_get_by_index(&raw mut sys::init_net, ifindex as c_int);
+            let dev = sys::__dev_get_by_index(sys::dev_net(self.as_raw()), ifindex as c_int);
             (!dev.is_null()).then(|| NetDevice::from_raw(dev))
         }
     }
@@ -89,7 +91,8 @@ impl NetDevice {
         unsafe { (*self.as_raw()).ifindex as u32 }
     }
 
-    /// Whether the device is in the initial network namespace.
+    /// Whether the device is in the initial network namespace (the one
+    /// `/proc/net/bonding` and `bonding_masters` belong to).
     pub(crate) fn in_init_net(&self) -> bool {
         // SAFETY: A live device; its namespace changes only under RTNL and
         // is only compared here, never dereferenced.
