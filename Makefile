@@ -6,6 +6,7 @@
 #   make demo       set everything up, boot a VM and show rust_bond at work
 #   make check      set everything up, run every test; last line: N passed, N failed
 #   make check-debug  the same with the VM tests on the debug kernel
+#   make selftests  the kernel's bonding selftests (unmodified) against rust_bond
 #   make bench      rust_bond against bonding.ko: throughput, failover, scaling
 #                   (results also in out/bench.json)
 #   make setup      install packages and build the cached test kernel only
@@ -30,7 +31,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) RUSTC=$(RUSTC) HOSTRUSTC=$(RUSTC) \
 
 PREFIX ?= /usr/local
 
-.PHONY: all modules setup demo check check-debug bench clean install
+.PHONY: all modules setup demo check check-debug selftests bench clean install
 
 all: modules
 
@@ -52,6 +53,12 @@ check: setup
 
 check-debug: setup
 	@RB_KERNEL=debug $(TOP)/tests/run
+
+# The kernel's own bonding selftests against rust_bond, every script in
+# full (make check runs a selection); about half an hour.
+selftests: setup
+	@$(MAKE) --no-print-directory -s modules
+	@$(TOP)/scripts/vm-run --timeout 5400 -- $(TOP)/tests/selftests/run --src $(KDIR)/source
 
 bench: setup
 	@$(MAKE) --no-print-directory -s modules
