@@ -7,9 +7,10 @@
 
 use super::config::Config;
 use super::device::{BondDev, MONITOR};
-use super::port::{self, BondRx, Leave};
+use super::port::{self, BondRx, Counter, Leave};
 use crate::bond_core::link::ms_to_ticks;
 use crate::bond_core::options::{self, BondOption, OptError, OptId, Show, Support};
+use crate::bond_core::text::{c_string, in4_pton, Bytes};
 use crate::kext::errno;
 use crate::kext::netdev::{self, event, Mac, NetDevice};
 use crate::kext::print::{dev_err, dev_warn};
@@ -93,7 +94,9 @@ impl DeviceFiles for BondFiles {
         let opt = options::find(name).ok_or(EINVAL)?;
         let mut rtnl = rtnl::lock_or_restart()?;
         let mut cfg = dev.data().lock_cfg();
-        set_option(dev, &mut cfg, opt, Input::Text(input.bytes()), &mut rtnl)?;
+        // bonding.ko takes the write as a C string: a NUL ends it.
+        let input = Input::Text(c_string(input.bytes()));
+        set_option(dev, &mut cfg, opt, input, &mut rtnl)?;
         drop(cfg);
         dev.notify(event::CHANGEINFODATA, &rtnl);
         Ok(())
@@ -141,12 +144,12 @@ fn show_option(
 }
 
 /// The text of a write, cut at the first newline (for messages).
-fn text(input: &[u8]) -> &str {
+fn text(input: &[u8]) -> Bytes<'_> {
     let end = input
         .iter()
         .position(|b| *b == b'\n')
         .unwrap_or(input.len());
-    core::str::from_utf8(&input[..end]).unwrap_or("(not UTF-8)")
+    Bytes(&input[..end])
 }
 
 /// Refuses a value of an option rust_bond does not implement.
@@ -171,7 +174,7 @@ pub(crate) enum Input<'a> {
 impl core::fmt::Display for Input<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Input::Text(t) => f.write_str(text(t)),
+            Input::Text(t) => write!(f, "{}", text(t)),
             Input::Value(v) => write!(f, "{v}"),
         }
     }
@@ -364,6 +367,7 @@ fn set_raw(
             Ok(())
         }
         OptId::ActiveSlave => set_active_slave(dev, cfg, input, rtnl),
+        OptId::ArpIpTarget => set_arp_ip_target(dev, opt, input),
         OptId::QueueId => {
             // "ifname:queue": only queue 0, which every port has.
             let w = word(input, 32);
@@ -379,6 +383,49 @@ fn set_raw(
             }
         }
         _ => Err(unsupported(dev, opt)),
+    }
+}
+
+/// `+addr` / `-addr` (`bond_option_arp_ip_targets_set()`): checked as
+/// bonding.ko checks it; adding is refused (no ARP monitor), and there is
+/// never a target to remove.
+fn set_arp_ip_target(dev: &BondDev, opt: &BondOption, input: &[u8]) -> Result {
+    let Some(a) = input.get(1..).and_then(in4_pton) else {
+        dev_err!(dev, "invalid ARP target specified\n");
+        return Err(EPERM);
+    };
+    match input[0] {
+        b'+' => Err(unsupported(dev, opt)),
+        b'-' => {
+            // bond_is_ip_target_ok(): not 255.255.255.255, not 0.0.0.0/8.
+            if a == [255; 4] || a[0] == 0 {
+                dev_err!(
+                    dev,
+                    "invalid ARP target {}.{}.{}.{} specified for removal\n",
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[3]
+                );
+            } else {
+                dev_err!(
+                    dev,
+                    "unable to remove nonexistent ARP target {}.{}.{}.{}\n",
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[3]
+                );
+            }
+            Err(EINVAL)
+        }
+        _ => {
+            dev_err!(
+                dev,
+                "no command found in arp_ip_targets file - use +<addr> or -<addr>\n"
+            );
+            Err(EPERM)
+        }
     }
 }
 
@@ -534,11 +581,11 @@ impl DeviceFiles for PortFiles {
             "link_failure_count" => writeln!(out, "{}", port.link_failure_count.load(Relaxed)),
             "perm_hwaddr" => writeln!(out, "{}", Mac(&port.perm_addr)),
             "queue_id" => writeln!(out, "0"),
-            "tx_packets" => writeln!(out, "{}", port.tx_packets.load(Relaxed)),
-            "tx_bytes" => writeln!(out, "{}", port.tx_bytes.load(Relaxed)),
-            "rx_packets" => writeln!(out, "{}", port.rx_packets.load(Relaxed)),
-            "rx_bytes" => writeln!(out, "{}", port.rx_bytes.load(Relaxed)),
-            "rx_dropped_inactive" => writeln!(out, "{}", port.rx_dropped_inactive.load(Relaxed)),
+            "tx_packets" => writeln!(out, "{}", port.counter(Counter::TxPackets)),
+            "tx_bytes" => writeln!(out, "{}", port.counter(Counter::TxBytes)),
+            "rx_packets" => writeln!(out, "{}", port.counter(Counter::RxPackets)),
+            "rx_bytes" => writeln!(out, "{}", port.counter(Counter::RxBytes)),
+            "rx_dropped_inactive" => writeln!(out, "{}", port.counter(Counter::RxDroppedInactive)),
             "failovers" => writeln!(out, "{}", port.failovers.load(Relaxed)),
             // The 802.3ad files.
             _ => writeln!(out, "N/A"),

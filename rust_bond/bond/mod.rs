@@ -86,7 +86,8 @@ impl ClassFile for Masters {
 
     /// `+name` creates a bond, `-name` deletes one (`bonding_store_bonds()`).
     fn store(input: &StoreInput<'_>) -> Result {
-        let bytes = input.bytes();
+        // A C string to bonding.ko: a NUL ends it.
+        let bytes = crate::bond_core::text::c_string(input.bytes());
         let start = bytes
             .iter()
             .position(|c| !c.is_ascii_whitespace())

@@ -12,6 +12,7 @@ use crate::kext::netdev::{
     self, iff, DevName, ExtAck, MacAddr, NetDevRef, NetDevice, Stats64, ARPHRD_ETHER,
     NET_ADDR_RANDOM,
 };
+use crate::kext::percpu::PerCpuU64s;
 use crate::kext::print::{dev_err, dev_info, dev_warn};
 use crate::kext::rcu::RcuGuard;
 use crate::kext::rtnl::RtnlHeld;
@@ -47,11 +48,9 @@ pub(crate) struct Port {
     pub(crate) link_failure_count: AtomicU32,
     speed: AtomicU32,
     duplex: AtomicU8,
-    pub(crate) tx_packets: AtomicU64,
-    pub(crate) tx_bytes: AtomicU64,
-    pub(crate) rx_packets: AtomicU64,
-    pub(crate) rx_bytes: AtomicU64,
-    pub(crate) rx_dropped_inactive: AtomicU64,
+    /// What the bond sent and received through the port, per CPU
+    /// (indexed by [`Counter`]): the hot paths never share a cache line.
+    counters: PerCpuU64s<{ Counter::COUNT }>,
     /// How many times the port became the active one.
     pub(crate) failovers: AtomicU64,
     /// The port's counters when enslaved: the bond counts what came after.
@@ -113,9 +112,29 @@ impl Port {
     }
 
     pub(crate) fn count_tx(&self, bytes: u32) {
-        self.tx_packets.fetch_add(1, Relaxed);
-        self.tx_bytes.fetch_add(u64::from(bytes), Relaxed);
+        self.counters.add(Counter::TxPackets as usize, 1);
+        self.counters
+            .add(Counter::TxBytes as usize, u64::from(bytes));
     }
+
+    /// One of the port's counters, summed over the CPUs.
+    pub(crate) fn counter(&self, c: Counter) -> u64 {
+        self.counters.sum(c as usize)
+    }
+}
+
+/// The per-port counters of `bonding_slave/`.
+#[derive(Clone, Copy)]
+pub(crate) enum Counter {
+    TxPackets,
+    TxBytes,
+    RxPackets,
+    RxBytes,
+    RxDroppedInactive,
+}
+
+impl Counter {
+    const COUNT: usize = 5;
 }
 
 /// The receive handler of ports (`bond_handle_frame()`).
@@ -131,11 +150,12 @@ impl RxHandler for BondRx {
             if skb.is_link_local() {
                 return RxAction::Pass;
             }
-            port.rx_dropped_inactive.fetch_add(1, Relaxed);
+            port.counters.add(Counter::RxDroppedInactive as usize, 1);
             return RxAction::Exact;
         }
-        port.rx_packets.fetch_add(1, Relaxed);
-        port.rx_bytes.fetch_add(u64::from(skb.len()), Relaxed);
+        port.counters.add(Counter::RxPackets as usize, 1);
+        port.counters
+            .add(Counter::RxBytes as usize, u64::from(skb.len()));
         RxAction::Deliver(&port.bond)
     }
 }
@@ -349,6 +369,10 @@ pub(crate) fn enslave(
         undo_bond_mac(cfg);
     };
 
+    let Ok(counters) = PerCpuU64s::new() else {
+        unwind(cfg);
+        return Err(ENOMEM);
+    };
     let port = match Arc::new(
         Port {
             dev: pdev.to_ref(),
@@ -360,11 +384,7 @@ pub(crate) fn enslave(
             link_failure_count: AtomicU32::new(0),
             speed: AtomicU32::new(0),
             duplex: AtomicU8::new(netdev::DUPLEX_UNKNOWN),
-            tx_packets: AtomicU64::new(0),
-            tx_bytes: AtomicU64::new(0),
-            rx_packets: AtomicU64::new(0),
-            rx_bytes: AtomicU64::new(0),
-            rx_dropped_inactive: AtomicU64::new(0),
+            counters,
             failovers: AtomicU64::new(0),
             baseline: pdev.stats(),
         },

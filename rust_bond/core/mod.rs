@@ -8,3 +8,4 @@
 pub(crate) mod link;
 pub(crate) mod options;
 pub(crate) mod select;
+pub(crate) mod text;

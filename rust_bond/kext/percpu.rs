@@ -38,3 +38,44 @@ impl Drop for PerCpuU32 {
         unsafe { sys::free_percpu(self.0.as_ptr().cast()) };
     }
 }
+
+/// `N` `u64` counters per CPU: the data path adds on its own CPU
+/// (`this_cpu_add()`, no atomics, no shared cache line), readers sum
+/// over every possible CPU. A sum is not a snapshot of all `N` at once.
+pub(crate) struct PerCpuU64s<const N: usize>(NonNull<u64>);
+
+// SAFETY: Each CPU only writes its own copy, through `this_cpu` ops;
+// readers only read (whole aligned `u64`s, which do not tear on 64-bit).
+unsafe impl<const N: usize> Send for PerCpuU64s<N> {}
+// SAFETY: As above.
+unsafe impl<const N: usize> Sync for PerCpuU64s<N> {}
+
+impl<const N: usize> PerCpuU64s<N> {
+    /// Zeroed counters. Process context.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: Plain allocation (GFP_KERNEL); the memory is zeroed.
+        let p = unsafe { sys::rb_alloc_percpu_u64s(N) };
+        NonNull::new(p).map(Self).ok_or(ENOMEM)
+    }
+
+    /// Adds `v` to counter `i` of this CPU. Any context.
+    pub(crate) fn add(&self, i: usize, v: u64) {
+        assert!(i < N);
+        // SAFETY: A live per-CPU allocation of `N` `u64`s; `i < N`.
+        unsafe { sys::rb_percpu_u64_add(self.0.as_ptr(), i, v) }
+    }
+
+    /// Counter `i` summed over every CPU. Any context.
+    pub(crate) fn sum(&self, i: usize) -> u64 {
+        assert!(i < N);
+        // SAFETY: As in `add`.
+        unsafe { sys::rb_percpu_u64_sum(self.0.as_ptr(), i) }
+    }
+}
+
+impl<const N: usize> Drop for PerCpuU64s<N> {
+    fn drop(&mut self) {
+        // SAFETY: Allocated by `__alloc_percpu`; freed once.
+        unsafe { sys::free_percpu(self.0.as_ptr().cast()) };
+    }
+}

@@ -22,3 +22,23 @@ u32 rb_percpu_inc_return(u32 __percpu *counter)
 {
 	return this_cpu_inc_return(*counter);
 }
+
+u64 __percpu *rb_alloc_percpu_u64s(size_t n)
+{
+	return __alloc_percpu(n * sizeof(u64), sizeof(u64));
+}
+
+void rb_percpu_u64_add(u64 __percpu *counters, size_t i, u64 v)
+{
+	this_cpu_add(counters[i], v);
+}
+
+u64 rb_percpu_u64_sum(u64 __percpu *counters, size_t i)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(counters, cpu)[i]);
+	return sum;
+}

@@ -9,5 +9,8 @@
 void rb_init_delayed_work(struct delayed_work *dw, work_func_t fn);
 u32 __percpu *rb_alloc_percpu_u32(void);
 u32 rb_percpu_inc_return(u32 __percpu *counter);
+u64 __percpu *rb_alloc_percpu_u64s(size_t n);
+void rb_percpu_u64_add(u64 __percpu *counters, size_t i, u64 v);
+u64 rb_percpu_u64_sum(u64 __percpu *counters, size_t i);
 
 #endif

@@ -84,6 +84,13 @@ run_test() {
 	rm -f "$log"
 }
 
+# kmemleak_scan: what kmemleak reports now (nothing without kmemleak).
+kmemleak_scan() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+}
+
 # --- Topologies and drivers for the bonding tests ---
 
 # The two drivers under comparison: "bonding" (the C oracle) and "rust".

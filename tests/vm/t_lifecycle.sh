@@ -5,15 +5,9 @@
 
 B=/sys/class/net/bond0/bonding
 
-kmemleak_scan() {
-	[ -w /sys/kernel/debug/kmemleak ] || return 0
-	echo scan >/sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
-}
-
 test_every_path_once() {
 	kmemleak_scan >/dev/null
-	echo clear >/sys/kernel/debug/kmemleak 2>/dev/null || true
+	echo clear 2>/dev/null >/sys/kernel/debug/kmemleak || true
 	load_driver rust mode=1 miimon=100 downdelay=200 updelay=100 max_bonds=2
 	mk_ports 4
 	# Enslave through sysfs and through netlink.
