@@ -57,4 +57,21 @@ test_make_install_and_modprobe_options() {
 	expect_eq "$(cat /sys/class/net/bond0/bonding/miimon)" 100 "miimon from modprobe.d"
 	modprobe -r -d $root -C $conf rust_bond || fail "modprobe -r"
 	! module_loaded rust_bond || fail "still loaded after modprobe -r"
+	# The opt-in of Documentation/rust_bond.rst: with the alias, "ip link
+	# add ... type bond" loads rust_bond. The kernel runs the modprobe that
+	# /proc/sys/kernel/modprobe names: one that looks in the scratch root.
+	echo "alias rtnl-link-bond rust_bond" >$conf/rust_bond-as-bonding.conf
+	printf '#!/bin/sh\nexec %s -d %s -C %s "$@"\n' "$(command -v modprobe)" $root $conf >/tmp/rb-modprobe
+	chmod +x /tmp/rb-modprobe
+	local old r=0
+	old=$(cat /proc/sys/kernel/modprobe)
+	echo /tmp/rb-modprobe >/proc/sys/kernel/modprobe
+	ip link add bond5 type bond mode active-backup miimon 100 || r=$?
+	echo "$old" >/proc/sys/kernel/modprobe
+	[ $r = 0 ] || fail "ip link add bond5 type bond with the alias: status $r"
+	module_loaded rust_bond || fail "ip link add did not load rust_bond"
+	! module_loaded bonding || fail "ip link add loaded bonding.ko despite the alias"
+	expect_match "$(head -n 1 /proc/net/bonding/bond5)" rust_bond "bond5 is rust_bond's"
+	ip link del bond5
+	modprobe -r -d $root -C $conf rust_bond || fail "modprobe -r after ip link add"
 }
