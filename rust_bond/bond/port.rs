@@ -112,14 +112,15 @@ impl Port {
     }
 
     pub(crate) fn count_tx(&self, bytes: u32) {
-        self.counters.add(Counter::TxPackets as usize, 1);
+        self.counters.add::<{ Counter::TxPackets as usize }>(1);
         self.counters
-            .add(Counter::TxBytes as usize, u64::from(bytes));
+            .add::<{ Counter::TxBytes as usize }>(u64::from(bytes));
     }
 
     /// One of the port's counters, summed over the CPUs.
     pub(crate) fn counter(&self, c: Counter) -> u64 {
-        self.counters.sum(c as usize)
+        // Always `Some`: `Counter::COUNT` counts every variant.
+        self.counters.sum(c as usize).unwrap_or(0)
     }
 }
 
@@ -134,7 +135,7 @@ pub(crate) enum Counter {
 }
 
 impl Counter {
-    const COUNT: usize = 5;
+    const COUNT: usize = Counter::RxDroppedInactive as usize + 1;
 }
 
 /// The receive handler of ports (`bond_handle_frame()`).
@@ -150,12 +151,13 @@ impl RxHandler for BondRx {
             if skb.is_link_local() {
                 return RxAction::Pass;
             }
-            port.counters.add(Counter::RxDroppedInactive as usize, 1);
+            port.counters
+                .add::<{ Counter::RxDroppedInactive as usize }>(1);
             return RxAction::Exact;
         }
-        port.counters.add(Counter::RxPackets as usize, 1);
+        port.counters.add::<{ Counter::RxPackets as usize }>(1);
         port.counters
-            .add(Counter::RxBytes as usize, u64::from(skb.len()));
+            .add::<{ Counter::RxBytes as usize }>(u64::from(skb.len()));
         RxAction::Deliver(&port.bond)
     }
 }

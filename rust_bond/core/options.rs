@@ -32,9 +32,11 @@ impl Mode {
         Mode::Alb,
     ];
 
-    /// The mode with bonding's number `value`.
+    /// The mode with bonding's number `value` (on the transmit path: an
+    /// index, not a search).
     pub(crate) fn from_value(value: u64) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| *m as u64 == value)
+        // `ALL` is in numeric order (tested).
+        Mode::ALL.get(usize::try_from(value).ok()?).copied()
     }
 
     /// The name sysfs and module options use (`active-backup`).
@@ -611,6 +613,16 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(parse("mode", input), *want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn mode_from_value() {
+        for v in 0..7u64 {
+            let m = Mode::from_value(v).unwrap();
+            assert_eq!(m as u64, v);
+        }
+        assert_eq!(Mode::from_value(7), None);
+        assert_eq!(Mode::from_value(u64::MAX), None);
     }
 
     #[test]

@@ -58,19 +58,27 @@ impl<const N: usize> PerCpuU64s<N> {
         NonNull::new(p).map(Self).ok_or(ENOMEM)
     }
 
-    /// Adds `v` to counter `i` of this CPU. Any context.
-    pub(crate) fn add(&self, i: usize, v: u64) {
-        assert!(i < N);
-        // SAFETY: A live per-CPU allocation of `N` `u64`s; `i < N`.
-        unsafe { sys::rb_percpu_u64_add(self.0.as_ptr(), i, v) }
+    /// Adds `v` to counter `I` of this CPU. Any context. `I < N` is
+    /// checked when the call is built, so the data path has no check.
+    pub(crate) fn add<const I: usize>(&self, v: u64) {
+        let () = Below::<I, N>::OK;
+        // SAFETY: A live per-CPU allocation of `N` `u64`s; `I < N`.
+        unsafe { sys::rb_percpu_u64_add(self.0.as_ptr(), I, v) }
     }
 
-    /// Counter `i` summed over every CPU. Any context.
-    pub(crate) fn sum(&self, i: usize) -> u64 {
-        assert!(i < N);
-        // SAFETY: As in `add`.
-        unsafe { sys::rb_percpu_u64_sum(self.0.as_ptr(), i) }
+    /// Counter `i` summed over every CPU, `None` if there is no counter
+    /// `i`. Any context.
+    pub(crate) fn sum(&self, i: usize) -> Option<u64> {
+        // SAFETY: As in `add`, once `i < N`.
+        (i < N).then(|| unsafe { sys::rb_percpu_u64_sum(self.0.as_ptr(), i) })
     }
+}
+
+/// `Below::<I, N>::OK` fails the build unless `I < N`.
+struct Below<const I: usize, const N: usize>;
+
+impl<const I: usize, const N: usize> Below<I, N> {
+    const OK: () = assert!(I < N, "per-CPU counter index out of range");
 }
 
 impl<const N: usize> Drop for PerCpuU64s<N> {
