@@ -11,6 +11,7 @@ mod netlink;
 mod params;
 mod port;
 mod proc;
+mod setopt;
 
 use config::Values;
 use device::{BondDev, BondDriver};
@@ -98,7 +99,7 @@ impl ClassFile for Masters {
             .position(u8::is_ascii_whitespace)
             .unwrap_or(rest.len())
             .min(16)];
-        if cmd.len() <= 1 || !files::valid_name(&cmd[1..]) || !matches!(cmd[0], b'+' | b'-') {
+        if cmd.len() <= 1 || !setopt::valid_name(&cmd[1..]) || !matches!(cmd[0], b'+' | b'-') {
             pr_err!("no command found in bonding_masters - use +ifname or -ifname\n");
             return Err(EPERM);
         }

@@ -2,13 +2,13 @@
 
 //! rtnetlink: the link kind `bond` (`bond_netlink.c`). `ip link add/set
 //! ... type bond OPTION VALUE ...` goes through the same option table,
-//! checks, errors and log lines as sysfs ([`super::files::set_option`]),
+//! checks, errors and log lines as sysfs ([`super::setopt`]),
 //! with bonding.ko's extack messages; `ip -d link show` reports the
 //! options and, for each port, its state.
 
 use super::device::{BondDev, BondDriver, Shown};
-use super::files::{set_option, Input};
 use super::port::BondRx;
+use super::setopt::{not_in_mode, set_option, unsupported, Input};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::{self, Mode, OptId};
 use crate::kext::errno;
@@ -16,15 +16,15 @@ use crate::kext::link::{
     nla, policy, policy_range, total_size, Attr, Attrs, LinkDriver, Msg, Policy, PolicyTable, Range,
 };
 use crate::kext::netdev::{Device, ExtAck, NetDevice};
-use crate::kext::print::dev_err;
 use crate::kext::rcu::RcuGuard;
 use crate::kext::rtnl::RtnlHeld;
 use crate::kext::rx::RxReg;
 use crate::sys;
 use kernel::c_str;
+use kernel::fmt;
 use kernel::init::PinInit;
 use kernel::prelude::*;
-use kernel::str::CStr;
+use kernel::str::{CStr, CString};
 
 /// What an `IFLA_BOND_*` attribute sets.
 #[derive(Clone, Copy)]
@@ -170,9 +170,10 @@ fn number(attr: u32, a: Attr<'_>) -> u64 {
     }
 }
 
-/// The extack message bonding.ko gives with the errno of a failed option
-/// (`bond_opt_error_interpret()`), plus rust_bond's for what it lacks.
-fn explain(e: Error, a: Attr<'_>, extack: &mut ExtAck) {
+/// Returns `e` for attribute `a`, with the extack message bonding.ko gives
+/// with that errno (`bond_opt_error_interpret()`), plus rust_bond's for
+/// what it lacks.
+fn refuse(e: Error, a: Attr<'_>, extack: &mut ExtAck) -> Error {
     let msg: &'static CStr = if e == EINVAL {
         c_str!("invalid option value")
     } else if e == EACCES {
@@ -186,9 +187,10 @@ fn explain(e: Error, a: Attr<'_>, extack: &mut ExtAck) {
     } else if e == errno::EOPNOTSUPP() {
         c_str!("option not supported by rust_bond")
     } else {
-        return;
+        return e;
     };
     extack.set_msg_attr(msg, a);
+    e
 }
 
 /// Applies one attribute.
@@ -242,14 +244,7 @@ fn apply(
                 return Ok(());
             }
             let opt = options::get(id_);
-            dev_err!(
-                dev,
-                "option {}: not supported by rust_bond: {}\n",
-                opt.name,
-                opt.desc
-            );
-            explain(errno::EOPNOTSUPP(), a, extack);
-            return Err(errno::EOPNOTSUPP());
+            return Err(refuse(unsupported(dev, opt.name, opt.desc), a, extack));
         }
         How::Mac(id_) => {
             let m = a.payload();
@@ -262,21 +257,25 @@ fn apply(
         How::CoupledControl => {
             // Only in 802.3ad, which rust_bond has not: bonding.ko's
             // mode dependency error in every mode rust_bond runs.
-            let mode = dev.data().mode();
-            dev_err!(
-                dev,
-                "option coupled_control: mode dependency failed, not supported in mode {}({})\n",
-                mode.name(),
-                mode as u32
-            );
-            explain(EACCES, a, extack);
-            return Err(EACCES);
+            return Err(refuse(not_in_mode(dev, "coupled_control"), a, extack));
         }
     };
+    set(dev, id, input, a, extack, rtnl)
+}
+
+/// Sets option `id` from attribute `a`, explaining a failure in `extack`.
+fn set(
+    dev: &BondDev,
+    id: OptId,
+    input: Input<'_>,
+    a: Attr<'_>,
+    extack: &mut ExtAck,
+    rtnl: &mut RtnlHeld,
+) -> Result {
     let mut cfg = dev.data().lock_cfg();
     let r = set_option(dev, &mut cfg, options::get(id), input, rtnl);
     drop(cfg);
-    r.inspect_err(|e| explain(*e, a, extack))
+    r.map_err(|e| refuse(e, a, extack))
 }
 
 /// Writes `IFLA_INFO_DATA` (`bond_fill_info()`), from what the last
@@ -399,58 +398,19 @@ impl LinkDriver for BondDriver {
     ) -> Result {
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_QUEUE_ID) {
             // "name:queue", as bond_slave_changelink() builds it.
-            let mut text = [0u8; 24];
-            let name = port.name();
-            let name = name.as_bytes();
-            let mut len = name.len();
-            text[..len].copy_from_slice(name);
-            text[len] = b':';
-            len += 1;
-            let q = a.u16();
-            let mut div = 10000;
-            let mut started = false;
-            while div > 0 {
-                let d = (q / div % 10) as u8;
-                if d != 0 || started || div == 1 {
-                    text[len] = b'0' + d;
-                    len += 1;
-                    started = true;
-                }
-                div /= 10;
-            }
-            let mut cfg = dev.data().lock_cfg();
-            let r = set_option(
-                dev,
-                &mut cfg,
-                options::get(OptId::QueueId),
-                Input::Text(&text[..len]),
-                rtnl,
-            );
-            drop(cfg);
-            r.inspect_err(|e| explain(*e, a, extack))?;
+            let text = CString::try_from_fmt(fmt!("{}:{}", port.name(), a.u16()))?;
+            let input = Input::Text(text.as_bytes());
+            set(dev, OptId::QueueId, input, a, extack, rtnl)?;
         }
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_PRIO) {
             // Per-port priorities (for selecting the active port) are not
             // implemented: every port has 0.
             if a.i32() != 0 {
-                dev_err!(
-                    dev,
-                    "option prio: not supported by rust_bond: port priority\n"
-                );
-                explain(errno::EOPNOTSUPP(), a, extack);
-                return Err(errno::EOPNOTSUPP());
+                return Err(refuse(unsupported(dev, "prio", "port priority"), a, extack));
             }
         }
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_ACTOR_PORT_PRIO) {
-            let mode = dev.data().mode();
-            dev_err!(
-                dev,
-                "option actor_port_prio: mode dependency failed, not supported in mode {}({})\n",
-                mode.name(),
-                mode as u32
-            );
-            explain(EACCES, a, extack);
-            return Err(EACCES);
+            return Err(refuse(not_in_mode(dev, "actor_port_prio"), a, extack));
         }
         Ok(())
     }
