@@ -130,6 +130,9 @@ mk_ports() {
 	ip -n peer addr add 192.0.2.2/24 dev br0
 }
 
+# now_ms: a clock in milliseconds, for timing a change.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 # peer_rx pN: packets the peer received on its port pN.
 peer_rx() { ip netns exec peer cat "/sys/class/net/$1/statistics/rx_packets"; }
 
