@@ -26,8 +26,12 @@ KDIR ?= $(shell $(TOP)/scripts/build-kernel --print 2>/dev/null)
 # Debian's rustc-web (the kernel needs its rust-src); bindgen as set up.
 RUSTC ?= /usr/bin/rustc
 BINDGEN ?= $(shell . $(TOP)/scripts/lib.sh && echo $$RB_BINDGEN)
+# A module must be built with the compiler of its kernel: LLVM=1 for a
+# clang-built kernel (the debug kernel, for KASAN).
+LLVM ?= $(if $(shell grep -sx 'CONFIG_CC_IS_CLANG=y' $(KDIR)/.config),1)
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) RUSTC=$(RUSTC) HOSTRUSTC=$(RUSTC) \
-	BINDGEN=$(BINDGEN) CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
+	BINDGEN=$(BINDGEN) CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt \
+	$(if $(LLVM),LLVM=$(LLVM))
 
 PREFIX ?= /usr/local
 
