@@ -133,6 +133,17 @@ mk_ports() {
 # now_ms: a clock in milliseconds, for timing a change.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# capture OUT CMD...: runs CMD (a tcpdump -l) in the background with its
+# output in OUT, and returns once it is listening (tcpdump says so on
+# stderr), so that nothing sent after it is missed; CAPTURE is its pid.
+capture() {
+	local out=$1
+	shift
+	"$@" >"$out" 2>"$out.err" &
+	CAPTURE=$!
+	wait_for grep -q 'listening on' "$out.err" || echo "capture: $* is not listening: $(cat "$out.err")" >&2
+}
+
 # peer_rx pN: packets the peer received on its port pN.
 peer_rx() { ip netns exec peer cat "/sys/class/net/$1/statistics/rx_packets"; }
 
@@ -148,14 +159,17 @@ enslave() {
 	for p; do echo "+$p" >/sys/class/net/bond0/bonding/slaves; done
 }
 
-# wait_for CMD... : up to 5 s for CMD to succeed.
+# wait_for CMD... : until CMD succeeds, for up to RB_WAIT_MS (default 5000;
+# tests/run sets more for the debug kernel).
 wait_for() {
-	local i
-	for i in $(seq 100); do
-		"$@" && return 0
+	# A deadline, not a count: on the debug kernel every command is slower.
+	local t=${EPOCHREALTIME/./} end
+	end=$((t / 1000 + ${RB_WAIT_MS:-5000}))
+	until "$@"; do
+		t=${EPOCHREALTIME/./}
+		[ $((t / 1000)) -lt $end ] || return 1
 		sleep 0.05
 	done
-	return 1
 }
 active_is() { [ "$(cat /sys/class/net/bond0/bonding/active_slave)" = "$1" ]; }
 

@@ -123,10 +123,9 @@ failover_check() {
 	bond_up_ip
 	wait_for active_is eth0 || fail "$drv: eth0 never became active"
 	ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "$drv: no ping before failover"
-	ip netns exec peer timeout 10 tcpdump -l -n -i p1 -c 1 'arp and src host 192.0.2.1 and dst host 192.0.2.1' \
-		>/tmp/garp.$drv 2>/dev/null &
-	local tcpd=$!
-	sleep 1
+	capture /tmp/garp.$drv ip netns exec peer timeout 60 tcpdump -l -n -i p1 -c 1 \
+		'arp and src host 192.0.2.1 and dst host 192.0.2.1'
+	local tcpd=$CAPTURE
 	before=$(peer_rx p1)
 	case $how in
 	peer-down) ip -n peer link set p0 down ;;
@@ -413,10 +412,8 @@ scenario_peer_notif() {
 	bond_up_ip
 	wait_for active_is eth0
 	sleep 1
-	ip netns exec peer timeout 3 tcpdump -l -n -i p1 'arp and src host 192.0.2.1 and dst host 192.0.2.1' \
-		>/tmp/garp 2>/dev/null &
-	local tcpd=$!
-	sleep 1
+	capture /tmp/garp ip netns exec peer timeout 3 tcpdump -l -n -i p1 'arp and src host 192.0.2.1 and dst host 192.0.2.1'
+	local tcpd=$CAPTURE
 	ip -n peer link set p0 down
 	wait $tcpd || true
 	echo "gratuitous ARPs on the new port: $(grep -c 'who-has 192.0.2.1 tell 192.0.2.1' /tmp/garp)"
@@ -444,9 +441,8 @@ test_backup_passes_link_local_frames() {
 	wait_for active_is eth0
 	local S=/sys/class/net/eth1/bonding_slave dropped
 	dropped=$(cat $S/rx_dropped_inactive)
-	timeout 5 tcpdump -l -n -e -i eth1 -c 3 ether dst 01:80:c2:00:00:0e >/tmp/lldp 2>/dev/null &
-	local tcpd=$!
-	sleep 1
+	capture /tmp/lldp timeout 30 tcpdump -l -n -e -i eth1 -c 3 ether dst 01:80:c2:00:00:0e
+	local tcpd=$CAPTURE
 	ip netns exec peer "$VMDIR/sendframes" p1 3 01:80:c2:00:00:0e 88cc
 	wait $tcpd || true
 	expect_eq "$(grep -c 01:80:c2:00:00:0e /tmp/lldp)" 3 "LLDP frames seen on the backup port"
@@ -490,7 +486,7 @@ test_writes_need_cap_net_admin() {
 	# Every writable bonding/ file, with values that root could write,
 	# refuses with EPERM and changes nothing a reader can see.
 	out=$("${nocap[@]}" "$VMDIR/sysfs-matrix" $B $B /sys/class/net/eth0/bonding_slave \
-		/sys/class/net/eth1/bonding_slave /proc/net/bonding/bond0 -- 0 1 200 +eth1 -eth1 eth1 '')
+		/sys/class/net/eth1/bonding_slave /proc/net/bonding/bond0 -- 0 1 200 +eth1 -eth1 eth1 '\n')
 	n=$(grep -c . <<<"$out")
 	echo "$n writes without CAP_NET_ADMIN"
 	[ "$n" -ge $((32 * 7)) ] || fail "only $n writes: $out"
@@ -550,9 +546,8 @@ scenario_unsol_na() {
 	bond_up_ip
 	wait_for active_is eth0
 	sleep 1
-	ip netns exec peer timeout 3 tcpdump -l -n -v -i p1 'icmp6 and ip6[40] == 136' >/tmp/na 2>/dev/null &
-	local tcpd=$!
-	sleep 1
+	capture /tmp/na ip netns exec peer timeout 3 tcpdump -l -n -v -i p1 'icmp6 and ip6[40] == 136'
+	local tcpd=$CAPTURE
 	ip -n peer link set p0 down
 	wait $tcpd || true
 	# "ICMP6, neighbor advertisement, length 32, tgt is 2001:db8::1, Flags [override]"

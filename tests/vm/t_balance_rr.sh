@@ -124,9 +124,8 @@ scenario_igmp() {
 	rr_ip
 	wait_for sh -c "[ \$(grep -c '^MII Status: up' /proc/net/bonding/bond0) -eq 3 ]"
 	for i in 0 1; do
-		ip netns exec peer timeout 5 tcpdump -l -n -Q in -i p$i igmp >/tmp/igmp.$i 2>/dev/null &
+		capture /tmp/igmp.$i ip netns exec peer timeout 5 tcpdump -l -n -Q in -i p$i igmp
 	done
-	sleep 1
 	"$VMDIR/mcjoin" 239.1.2.3 192.0.2.1 3
 	wait
 	local a b
