@@ -60,7 +60,7 @@ cleanup() {
 # run_test NAME: run test function NAME in a subshell with errexit; it
 # passes if it returns 0 and the kernel log it produced has no bug report.
 run_test() {
-	local name=$1 log rc splat
+	local name=$1 log rc splat start=$SECONDS
 	log=$(mktemp)
 	dmesg -C
 	(
@@ -81,6 +81,7 @@ run_test() {
 		sed 's/^/    /' "$log"
 		[ -z "$splat" ] || printf '    kernel log has a bug report:\n%s\n' "$splat" | sed 's/^/    /'
 	fi
+	echo "    ($((SECONDS - start)) s)"
 	rm -f "$log"
 }
 

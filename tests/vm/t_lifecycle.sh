@@ -62,9 +62,27 @@ test_every_path_once() {
 	echo +eth2 >/sys/class/net/bond5/bonding/slaves
 	echo -bond5 >/sys/class/net/bonding_masters
 	cat /proc/net/bonding/bond0 /proc/net/bonding/bond1 >/dev/null
+	# Netlink: a bond made, changed, shown (with its ports) and deleted,
+	# and one left for the unload, in another namespace.
+	ip link add bond7 type bond mode active-backup miimon 100 updelay 200
+	ip link add eth9 type veth peer name rbp9
+	ip link set eth9 master bond7
+	ip link set bond7 type bond primary eth9 num_grat_arp 2
+	ip link set eth9 type bond_slave queue_id 0
+	ip link set bond7 type bond mode balance-rr 2>/dev/null && fail "mode change with a port"
+	local shown
+	shown=$(ip -d link show bond7)
+	expect_match "$shown" 'bond mode active-backup .*miimon 100 updelay 200 .*num_grat_arp 2 ' "ip -d link show bond7"
+	expect_match "$(ip -d link show eth9)" 'bond_slave state (ACTIVE|BACKUP) mii_status' "ip -d link show eth9"
+	ip link del bond7
+	ip netns add rbns
+	ip -n rbns link add bond8 type bond mode 1 miimon 100
+	ip -n rbns link set bond8 up
 	# Unload with ports enslaved and the bonds up.
 	rmmod rust_bond
 	expect_eq "$(bond_devs)" "" "bonds after rmmod"
+	expect_eq "$(ip -n rbns -o link show type bond)" "" "bonds in namespace rbns after rmmod"
+	ip netns del rbns
 	local m
 	for m in eth0 eth1 eth2; do
 		expect_no_match "$(ip -o link show $m)" 'master' "$m after rmmod"
