@@ -5,7 +5,8 @@
 #   make            build rust_bond.ko against KDIR (default: the test kernel)
 #   make demo       set everything up, boot a VM and show rust_bond at work
 #   make check      set everything up, run every test; last line: N passed, N failed
-#   make check-debug  the same with the VM tests on the debug kernel
+#   make check-debug  the same with every VM test on the debug kernel (KASAN,
+#                   lockdep, kmemleak ...): hours under emulation
 #   make selftests  the kernel's bonding selftests (unmodified) against rust_bond
 #   make bench      rust_bond against bonding.ko: throughput, failover, scaling
 #                   (results also in out/bench.json)
