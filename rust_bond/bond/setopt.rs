@@ -353,11 +353,7 @@ fn set_slaves(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &mut RtnlHeld
 /// `bond_option_primary_set()`: never fails; a name that is not a port yet
 /// is recorded for when it is enslaved.
 fn set_primary(dev: &BondDev, cfg: &mut Config, input: &[u8], rtnl: &RtnlHeld) {
-    let end = input
-        .iter()
-        .position(|b| *b == b'\n')
-        .unwrap_or(input.len());
-    let name = &input[..end];
+    let name = text(input).0;
     if name.is_empty() {
         cfg.primary = None;
         cfg.values.set_primary(b"");
