@@ -14,7 +14,7 @@ use crate::kext::percpu::PerCpuU32;
 use crate::kext::rcu::{RcuArc, RcuGuard};
 use crate::kext::rtnl::RtnlHeld;
 use crate::kext::skb::SkBuff;
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 use kernel::alloc::KVec;
 use kernel::prelude::*;
 use kernel::sync::lock::{mutex::MutexBackend, Guard};
@@ -149,6 +149,10 @@ pub(crate) struct Bond {
     rr_counter: PerCpuU32,
     /// Counters of ports that left, folded in at release.
     pub(crate) released: AtomicStats,
+    /// Set while the offloads are being recomputed (under RTNL): that may
+    /// change a port's offloads, whose event must not recompute again
+    /// (bonding's `notifier_ctx`).
+    features_busy: AtomicBool,
 }
 
 impl Bond {
@@ -168,7 +172,18 @@ impl Bond {
             pps: AtomicU32::new(pps),
             rr_counter: PerCpuU32::new()?,
             released: AtomicStats::default(),
+            features_busy: AtomicBool::new(false),
         })
+    }
+
+    /// Recomputes `dev`'s offloads, TSO limits and header room from its
+    /// ports (bonding: after a port joins or leaves, or its offloads
+    /// change), unless that is what is running now.
+    pub(crate) fn compute_features(&self, dev: &BondDev, rtnl: &RtnlHeld) {
+        if !self.features_busy.swap(true, Relaxed) {
+            dev.compute_master_features(rtnl);
+            self.features_busy.store(false, Relaxed);
+        }
     }
 
     /// Locks the configuration; unlocking publishes what netlink shows.
@@ -288,6 +303,11 @@ impl Driver for BondDriver {
         dev.set_max_mtu(netdev::ETH_MAX_MTU);
         dev.random_mac();
         dev.set_sysfs_group(&BOND_FILES);
+        dev.master_features();
+    }
+
+    fn fix_features(dev: &BondDev, wanted: u64, rtnl: &RtnlHeld) -> u64 {
+        dev.features_of_lowers(wanted, rtnl)
     }
 
     fn open(dev: &BondDev, _rtnl: &mut RtnlHeld) -> Result {

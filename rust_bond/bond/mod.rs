@@ -176,6 +176,7 @@ impl NetdevNotifier for Events {
                 let mut cfg = bond.data().lock_cfg();
                 failover::port_event(bond, &mut cfg, &port, rtnl);
             }
+            NetdevEvent::FeatChange => bond.data().compute_features(bond, rtnl),
             NetdevEvent::ChangeName => {
                 let mut cfg = bond.data().lock_cfg();
                 if cfg.mode() != crate::bond_core::options::Mode::ActiveBackup

@@ -426,6 +426,9 @@ pub(crate) fn enslave(
         _ => port.set_active_flags(),
     }
 
+    if !dev.lro() {
+        pdev.disable_lro(rtnl);
+    }
     let rx = match RxReg::<BondRx>::register(pdev, port.clone(), rtnl) {
         Ok(rx) => rx,
         Err(e) => {
@@ -474,6 +477,7 @@ pub(crate) fn enslave(
     let link_up = slave.link.state != LinkState::Down;
     // Cannot fail: reserved above.
     let _ = cfg.slaves.push(slave, GFP_KERNEL);
+    bond.compute_features(dev, rtnl);
     if mode == Mode::RoundRobin && bond.active_port(rtnl).is_none() && port.link() == LinkState::Up
     {
         bond.set_active_port(Some(port.clone()), rtnl);
@@ -582,6 +586,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     }
     // The data path must not see the port after this (waits for readers).
     let _ = bond.publish_ports(cfg, rtnl);
+    bond.compute_features(dev, rtnl);
     if cfg.slaves.is_empty() {
         dev.notify(netdev::event::CHANGEADDR, rtnl);
         dev.notify(netdev::event::RELEASE, rtnl);

@@ -341,6 +341,28 @@ impl NetDevice {
         features & (1 << sys::NETIF_F_VLAN_CHALLENGED_BIT) != 0
     }
 
+    /// Whether large receive offload is on (`NETIF_F_LRO`).
+    pub(crate) fn lro(&self) -> bool {
+        // SAFETY: A live device; features change under RTNL.
+        let features = unsafe { (*self.as_raw()).features };
+        features & (1 << sys::NETIF_F_LRO_BIT) != 0
+    }
+
+    /// Turns large receive offload off (`dev_disable_lro()`): a master
+    /// without LRO must not be fed merged frames.
+    pub(crate) fn disable_lro(&self, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held, as `dev_disable_lro` requires; a live device.
+        unsafe { sys::dev_disable_lro(self.as_raw()) }
+    }
+
+    /// Recomputes a master's offloads, TSO limits and header room from its
+    /// lower devices (`netdev_compute_master_upper_features()`), which
+    /// also runs `ndo_fix_features` and notifies `NETDEV_FEAT_CHANGE`.
+    pub(crate) fn compute_master_features(&self, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held, as the function requires; a live device.
+        unsafe { sys::netdev_compute_master_upper_features(self.as_raw(), true) }
+    }
+
     /// Whether VLAN devices sit on this device (`vlan_uses_dev()`).
     pub(crate) fn has_vlans(&self, _rtnl: &RtnlHeld) -> bool {
         // SAFETY: RTNL is held, as `vlan_uses_dev` requires.
@@ -565,6 +587,13 @@ impl Setup<'_> {
         self.0.max_mtu = mtu;
     }
 
+    /// The offloads of a master over its ports (as `bond_setup()`): what
+    /// [`Driver::fix_features`] then narrows to what the ports can do.
+    pub(crate) fn master_features(&mut self) {
+        // SAFETY: Called from the setup callback, before registration.
+        unsafe { sys::rb_master_setup_features(&raw mut *self.0) }
+    }
+
     /// Gives the device a random, locally administered MAC address.
     pub(crate) fn random_mac(&mut self) {
         // SAFETY: Called from the setup callback, after the core set up
@@ -648,6 +677,12 @@ pub(crate) trait Driver: Sized + 'static {
     /// `ndo_change_rx_flags`: `IFF_PROMISC`/`IFF_ALLMULTI` changed (bits of
     /// `change`).
     fn change_rx_flags(_dev: &Device<Self>, _change: u32, _rtnl: &mut RtnlHeld) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_fix_features`: the offloads the device can have, of those
+    /// `wanted` (see [`Device::features_of_lowers`]).
+    fn fix_features(_dev: &Device<Self>, _wanted: u64, _rtnl: &RtnlHeld) -> u64 {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -750,6 +785,13 @@ impl<T: Driver> Device<T> {
         self.private().works[id.0].cancel_sync();
     }
 
+    /// Of the offloads `wanted`, those every lower device has (as
+    /// `bond_fix_features()`, over the devices linked below this one).
+    pub(crate) fn features_of_lowers(&self, wanted: u64, _rtnl: &RtnlHeld) -> u64 {
+        // SAFETY: RTNL is held, which keeps the lower device list stable.
+        unsafe { sys::rb_master_fix_features(self.as_raw(), wanted) }
+    }
+
     /// Stores a new MTU in `ndo_change_mtu` (`WRITE_ONCE(dev->mtu)`).
     pub(crate) fn store_mtu(&self, mtu: u32, _rtnl: &RtnlHeld) {
         // SAFETY: RTNL is held, which serialises MTU changes.
@@ -820,6 +862,11 @@ impl<T: Driver> Adapter<T> {
         },
         ndo_set_rx_mode: if T::HAS_SET_RX_MODE {
             Some(Self::set_rx_mode)
+        } else {
+            None
+        },
+        ndo_fix_features: if T::HAS_FIX_FEATURES {
+            Some(Self::fix_features)
         } else {
             None
         },
@@ -946,6 +993,19 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn set_rx_mode(dev: *mut sys::net_device) {
         // SAFETY: A live registered `T` device.
         T::set_rx_mode(unsafe { Device::<T>::from_raw(dev) })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core on a device of this driver, with RTNL held
+    /// (`__netdev_update_features`).
+    unsafe extern "C" fn fix_features(
+        dev: *mut sys::net_device,
+        features: sys::netdev_features_t,
+    ) -> sys::netdev_features_t {
+        // SAFETY: A live registered `T` device; RTNL is held.
+        let (dev, rtnl) = unsafe { (Device::<T>::from_raw(dev), RtnlHeld::assume_held()) };
+        T::fix_features(dev, features, &rtnl)
     }
 
     /// # Safety

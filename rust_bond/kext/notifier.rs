@@ -23,6 +23,8 @@ pub(crate) enum NetdevEvent {
     ChangeName,
     /// About to change type (`NETDEV_PRE_TYPE_CHANGE`); may be vetoed.
     PreTypeChange,
+    /// The offloads changed (`NETDEV_FEAT_CHANGE`).
+    FeatChange,
     Other(c_ulong),
 }
 
@@ -37,6 +39,7 @@ impl NetdevEvent {
             sys::netdev_cmd_NETDEV_CHANGEADDR => Self::ChangeAddr,
             sys::netdev_cmd_NETDEV_CHANGENAME => Self::ChangeName,
             sys::netdev_cmd_NETDEV_PRE_TYPE_CHANGE => Self::PreTypeChange,
+            sys::netdev_cmd_NETDEV_FEAT_CHANGE => Self::FeatChange,
             _ => Self::Other(event),
         }
     }

@@ -3,6 +3,7 @@
  * The few kernel macros rust_bond needs that bindgen cannot turn into
  * functions. Keep this file small; everything else is generated.
  */
+#include <linux/netdevice.h>
 #include "helpers.h"
 
 /* INIT_DELAYED_WORK() is a macro (it declares a lockdep class per site). */
@@ -41,4 +42,31 @@ u64 rb_percpu_u64_sum(u64 __percpu *counters, size_t i)
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(per_cpu_ptr(counters, cpu)[i]);
 	return sum;
+}
+
+/*
+ * The offloads of a master over its ports, as bond_setup() and
+ * bond_fix_features() set them: the feature sets are macros of macros.
+ * No VLAN filtering (NETIF_F_HW_VLAN_*_FILTER): rust_bond does not pass
+ * VLAN ids on to its ports.
+ */
+void rb_master_setup_features(struct net_device *dev)
+{
+	dev->hw_features = MASTER_UPPER_DEV_VLAN_FEATURES | NETIF_F_HW_VLAN_CTAG_RX |
+			   NETIF_F_HW_VLAN_STAG_RX | NETIF_F_GSO_ENCAP_ALL;
+	dev->features |= dev->hw_features | NETIF_F_HW_VLAN_CTAG_TX |
+			 NETIF_F_HW_VLAN_STAG_TX | NETIF_F_GSO_PARTIAL;
+}
+
+/* ndo_fix_features: what every lower device can do (under RTNL). */
+u64 rb_master_fix_features(struct net_device *dev, u64 features)
+{
+	netdev_features_t mask = features;
+	struct net_device *lower;
+	struct list_head *iter;
+
+	features = netdev_base_features(features);
+	netdev_for_each_lower_dev(dev, lower, iter)
+		features = netdev_increment_features(features, lower->features, mask);
+	return netdev_add_tso_features(features, mask);
 }

@@ -13,4 +13,8 @@ u64 __percpu *rb_alloc_percpu_u64s(size_t n);
 void rb_percpu_u64_add(u64 __percpu *counters, size_t i, u64 v);
 u64 rb_percpu_u64_sum(u64 __percpu *counters, size_t i);
 
+struct net_device;
+void rb_master_setup_features(struct net_device *dev);
+u64 rb_master_fix_features(struct net_device *dev, u64 features);
+
 #endif

@@ -323,6 +323,36 @@ test_release_restores_the_port() {
 	expect_eq "$(cat $B/slaves)" "eth0 eth1" "slaves after re-enslaving"
 }
 
+# Offloads: a bond offers what its ports can do (checksums, scatter-
+# gather, TSO and its limits), recomputed as ports join, leave or change
+# theirs, as bonding.ko computes them. VLAN filtering is left out: rust_bond
+# does not pass VLAN ids on to its ports (Documentation/rust_bond.rst).
+scenario_offloads() {
+	offloads() {
+		echo "== $1"
+		ethtool -k bond0 | grep -vE '^Features|vlan-(stag-)?filter'
+		ip -d -o link show bond0 | grep -oE '(gso|tso|gro)_max_(size|segs) [0-9]+' | tr '\n' ' '
+		echo
+	}
+	mk_ports 2
+	offloads "no ports"
+	enslave eth0
+	offloads "one port"
+	ethtool -K eth1 tx off sg off tso off gso off
+	ip link set eth1 gso_max_size 32768
+	enslave eth1
+	offloads "and a port without checksums, SG, TSO"
+	ethtool -K eth1 tx on sg on tso on
+	offloads "that port's offloads back on"
+	echo -eth1 >$B/slaves
+	offloads "that port released"
+	ethtool -k eth1 | grep -E '^(tx-checksumming|scatter-gather|tcp-segmentation-offload|large-receive-offload):'
+}
+test_offloads_match_bonding() {
+	differential "offloads" scenario_offloads mode=1 miimon=100
+	differential "offloads, balance-rr" scenario_offloads mode=0 miimon=100
+}
+
 # Receive: only the active port delivers to the bond; a backup's frames
 # are dropped (and counted) unless all_slaves_active=1.
 test_backup_drops_unless_all_slaves_active() {
