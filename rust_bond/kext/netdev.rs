@@ -336,16 +336,19 @@ impl NetDevice {
 
     /// Whether the device cannot carry VLANs (`NETIF_F_VLAN_CHALLENGED`).
     pub(crate) fn vlan_challenged(&self) -> bool {
+        self.has_feature(sys::NETIF_F_VLAN_CHALLENGED_BIT)
+    }
+
+    /// Whether feature `bit` (`NETIF_F_*_BIT`) is on in `dev->features`.
+    fn has_feature(&self, bit: u32) -> bool {
         // SAFETY: A live device; features change under RTNL.
         let features = unsafe { (*self.as_raw()).features };
-        features & (1 << sys::NETIF_F_VLAN_CHALLENGED_BIT) != 0
+        features & (1 << bit) != 0
     }
 
     /// Whether large receive offload is on (`NETIF_F_LRO`).
     pub(crate) fn lro(&self) -> bool {
-        // SAFETY: A live device; features change under RTNL.
-        let features = unsafe { (*self.as_raw()).features };
-        features & (1 << sys::NETIF_F_LRO_BIT) != 0
+        self.has_feature(sys::NETIF_F_LRO_BIT)
     }
 
     /// Turns large receive offload off (`dev_disable_lro()`): a master
