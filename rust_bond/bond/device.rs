@@ -8,18 +8,19 @@ use super::port::{self, add_stats, Leave, Port};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::Mode;
 use crate::kext::netdev::{
-    self, iff, Device, Driver, ExtAck, MacAddr, NetDevice, Setup, Stats64, WorkId,
+    self, iff, DevType, Device, Driver, DrvInfo, ExtAck, LinkSettings, MacAddr, NetDevice, Setup,
+    Stats64, TsInfo, Vlan, WorkId,
 };
+use crate::kext::netpoll;
 use crate::kext::percpu::PerCpuU32;
 use crate::kext::rcu::{RcuArc, RcuGuard};
-use crate::kext::rtnl::RtnlHeld;
-use crate::kext::skb::SkBuff;
+use crate::kext::rtnl::{RtnlBorrow, RtnlCell, RtnlHeld};
+use crate::kext::skb::{SkBuff, TxStatus};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 use kernel::alloc::KVec;
+use kernel::new_spinlock;
 use kernel::prelude::*;
-use kernel::sync::lock::{mutex::MutexBackend, Guard};
-use kernel::sync::{Arc, Mutex, SpinLock};
-use kernel::{new_mutex, new_spinlock};
+use kernel::sync::{Arc, SpinLock};
 
 /// A device of this driver.
 pub(crate) type BondDev = Device<BondDriver>;
@@ -99,7 +100,7 @@ pub(crate) struct Shown {
 /// The locked configuration of a bond.
 pub(crate) struct CfgGuard<'a> {
     bond: &'a Bond,
-    guard: Guard<'a, Config, MutexBackend>,
+    guard: RtnlBorrow<'a, Config>,
 }
 
 impl core::ops::Deref for CfgGuard<'_> {
@@ -128,10 +129,9 @@ impl Drop for CfgGuard<'_> {
 /// One bond.
 #[pin_data]
 pub(crate) struct Bond {
-    /// Configuration and ports. Lock order: RTNL, then this. Taken
-    /// through [`Bond::lock_cfg`].
-    #[pin]
-    cfg: Mutex<Config>,
+    /// Configuration and ports, changed under RTNL. Taken through
+    /// [`Bond::lock_cfg`].
+    cfg: RtnlCell<Config>,
     /// What netlink reports of the configuration, published whenever `cfg`
     /// is unlocked: the net core asks for it from inside changes that
     /// hold `cfg` (the events they raise), so it cannot take `cfg` itself.
@@ -164,7 +164,7 @@ impl Bond {
             primary: 0,
         };
         try_pin_init!(Bond {
-            cfg <- new_mutex!(Config::new(values)),
+            cfg: RtnlCell::new(Config::new(values)),
             shown <- new_spinlock!(shown),
             active: RcuArc::new(),
             ports: RcuArc::new(),
@@ -186,11 +186,16 @@ impl Bond {
         }
     }
 
-    /// Locks the configuration; unlocking publishes what netlink shows.
-    pub(crate) fn lock_cfg(&self) -> CfgGuard<'_> {
-        CfgGuard {
-            bond: self,
-            guard: self.cfg.lock(),
+    /// Takes the configuration; giving it back publishes what netlink
+    /// shows. Fails with `EBUSY` if it is taken already: a callback that
+    /// re-enters an operation of the same bond, which would be a bug.
+    pub(crate) fn lock_cfg(&self, rtnl: &RtnlHeld) -> Result<CfgGuard<'_>> {
+        match self.cfg.borrow(rtnl) {
+            Some(guard) => Ok(CfgGuard { bond: self, guard }),
+            None => {
+                pr_err!("rust_bond: BUG: a bond's configuration was re-entered; refusing the inner operation\n");
+                Err(EBUSY)
+            }
         }
     }
 
@@ -205,6 +210,12 @@ impl Bond {
 
     pub(crate) fn set_mode(&self, mode: Mode) {
         self.mode.store(mode as u8, Relaxed);
+    }
+
+    /// The ports as last published, for an updater that must not take the
+    /// configuration (it may be called from inside a change of it).
+    fn ports_rtnl(&self, rtnl: &RtnlHeld) -> Option<Arc<PortSets>> {
+        self.ports.get_rtnl(rtnl)
     }
 
     pub(crate) fn active_port(&self, rtnl: &RtnlHeld) -> Option<Arc<Port>> {
@@ -281,6 +292,9 @@ impl Bond {
     }
 }
 
+/// `DEVTYPE=bond` in the bond's uevents, as bonding.ko's `bond_type`.
+static BOND_TYPE: DevType = DevType::new(kernel::c_str!("bond"));
+
 /// The bond's `net_device_ops`.
 pub(crate) struct BondDriver;
 
@@ -303,6 +317,7 @@ impl Driver for BondDriver {
         dev.set_max_mtu(netdev::ETH_MAX_MTU);
         dev.random_mac();
         dev.set_sysfs_group(&BOND_FILES);
+        dev.set_devtype(&BOND_TYPE);
         dev.master_features();
     }
 
@@ -310,8 +325,8 @@ impl Driver for BondDriver {
         dev.features_of_lowers(wanted, rtnl)
     }
 
-    fn open(dev: &BondDev, _rtnl: &mut RtnlHeld) -> Result {
-        let cfg = dev.data().lock_cfg();
+    fn open(dev: &BondDev, rtnl: &mut RtnlHeld) -> Result {
+        let cfg = dev.data().lock_cfg(rtnl)?;
         for s in cfg.slaves.iter() {
             if cfg.mode() == Mode::ActiveBackup && !dev.data().active_is(&s.port) {
                 s.port.set_inactive_flags(cfg.values.all_slaves_active());
@@ -325,11 +340,11 @@ impl Driver for BondDriver {
         Ok(())
     }
 
-    fn stop(dev: &BondDev, _rtnl: &mut RtnlHeld) -> Result {
+    fn stop(dev: &BondDev, rtnl: &mut RtnlHeld) -> Result {
         // The works only try RTNL, so waiting for them here cannot deadlock.
         dev.cancel_work_sync(MONITOR);
         dev.cancel_work_sync(IGMP);
-        let mut cfg = dev.data().lock_cfg();
+        let mut cfg = dev.data().lock_cfg(rtnl)?;
         cfg.send_peer_notif = 0;
         let active = {
             let rcu = RcuGuard::lock();
@@ -351,32 +366,37 @@ impl Driver for BondDriver {
     }
 
     fn uninit(dev: &BondDev, rtnl: &mut RtnlHeld) {
-        let proc_file = {
-            let mut cfg = dev.data().lock_cfg();
-            port::release_all(dev, &mut cfg, rtnl);
-            cfg.proc_file.take()
+        let Ok(mut cfg) = dev.data().lock_cfg(rtnl) else {
+            return;
         };
-        // Removing the file waits for readers, which take the config lock.
+        port::release_all(dev, &mut cfg, rtnl);
+        let proc_file = cfg.proc_file.take();
+        drop(cfg);
+        // Removing the file waits for its readers (which only try RTNL).
         drop(proc_file);
     }
 
-    fn start_xmit(dev: &BondDev, mut skb: SkBuff) {
+    fn start_xmit(dev: &BondDev, mut skb: SkBuff) -> TxStatus {
         let bond = dev.data();
         let rcu = RcuGuard::lock();
         let port = match bond.mode() {
             Mode::ActiveBackup => bond.active.get(&rcu),
             _ => bond.rr_port(&mut skb, &rcu),
         };
-        match port {
-            Some(p) => {
-                p.count_tx(skb.len());
-                skb.transmit(&p.dev);
-            }
-            None => {
-                dev.tx_dropped_inc();
-                drop(skb);
-            }
+        let Some(p) = port else {
+            dev.tx_dropped_inc();
+            drop(skb);
+            return TxStatus::DROP;
+        };
+        p.count_tx(skb.len());
+        if netpoll::tx_running(dev) {
+            // netconsole: through the port's netpoll, never a queue.
+            return match p.np.get(&rcu) {
+                Some(np) => skb.netpoll_send(&p.dev, &np),
+                None => TxStatus::DROP,
+            };
         }
+        skb.transmit(&p.dev)
     }
 
     fn get_stats64(dev: &BondDev, stats: &mut Stats64) {
@@ -396,12 +416,12 @@ impl Driver for BondDriver {
         extack: &mut ExtAck,
         rtnl: &mut RtnlHeld,
     ) -> Result {
-        let mut cfg = dev.data().lock_cfg();
+        let mut cfg = dev.data().lock_cfg(rtnl)?;
         port::enslave(dev, &mut cfg, port, extack, rtnl)
     }
 
     fn del_slave(dev: &BondDev, port: &NetDevice, rtnl: &mut RtnlHeld) -> Result {
-        let mut cfg = dev.data().lock_cfg();
+        let mut cfg = dev.data().lock_cfg(rtnl)?;
         let idx = cfg
             .slaves
             .iter()
@@ -412,7 +432,7 @@ impl Driver for BondDriver {
     }
 
     fn set_mac_address(dev: &BondDev, mac: &MacAddr, rtnl: &mut RtnlHeld) -> Result {
-        let cfg = dev.data().lock_cfg();
+        let cfg = dev.data().lock_cfg(rtnl)?;
         if cfg.values.fail_over_mac() != 0 && cfg.mode() == Mode::ActiveBackup {
             // bonding.ko: the ports' MACs follow failover, not the user.
             return Ok(());
@@ -434,7 +454,7 @@ impl Driver for BondDriver {
     }
 
     fn change_mtu(dev: &BondDev, mtu: u32, rtnl: &mut RtnlHeld) -> Result {
-        let cfg = dev.data().lock_cfg();
+        let cfg = dev.data().lock_cfg(rtnl)?;
         let old = dev.mtu();
         for (i, s) in cfg.slaves.iter().enumerate() {
             if let Err(e) = s.port.dev.set_mtu(mtu, rtnl) {
@@ -448,8 +468,9 @@ impl Driver for BondDriver {
         Ok(())
     }
 
+    /// From the published ports, not the configuration: a change of the
+    /// bond's flags can come from inside one of its own changes.
     fn change_rx_flags(dev: &BondDev, change: u32, rtnl: &mut RtnlHeld) {
-        let cfg = dev.data().lock_cfg();
         let flags = dev.flags();
         let inc = |on: bool| if on { 1 } else { -1 };
         let apply = |p: &NetDevice| {
@@ -460,13 +481,17 @@ impl Driver for BondDriver {
                 let _ = p.set_allmulti(inc(flags & iff::ALLMULTI != 0), rtnl);
             }
         };
-        match cfg.mode() {
+        match dev.data().mode() {
             Mode::ActiveBackup => {
                 if let Some(p) = dev.data().active_port(rtnl) {
                     apply(&p.dev);
                 }
             }
-            _ => cfg.slaves.iter().for_each(|s| apply(&s.port.dev)),
+            _ => {
+                if let Some(sets) = dev.data().ports_rtnl(rtnl) {
+                    sets.all.iter().for_each(|p| apply(&p.dev));
+                }
+            }
         }
     }
 
@@ -487,6 +512,138 @@ impl Driver for BondDriver {
                 }
             }
         }
+    }
+
+    /// A VLAN on the bond: every port lets its id in (`bond_vlan_rx_add_vid`),
+    /// or none does.
+    fn vlan_rx_add_vid(dev: &BondDev, vlan: Vlan, rtnl: &RtnlHeld) -> Result {
+        let Some(sets) = dev.data().ports_rtnl(rtnl) else {
+            return Ok(());
+        };
+        for (i, p) in sets.all.iter().enumerate() {
+            if let Err(e) = p.dev.vlan_vid_add(vlan, rtnl) {
+                for p in sets.all.iter().take(i) {
+                    p.dev.vlan_vid_del(vlan, rtnl);
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn vlan_rx_kill_vid(dev: &BondDev, vlan: Vlan, rtnl: &RtnlHeld) -> Result {
+        if let Some(sets) = dev.data().ports_rtnl(rtnl) {
+            for p in sets.all.iter() {
+                p.dev.vlan_vid_del(vlan, rtnl);
+            }
+        }
+        Ok(())
+    }
+
+    /// netconsole starts on the bond: netpoll on every port, or on none
+    /// (`bond_netpoll_setup()`).
+    fn netpoll_setup(dev: &BondDev, rtnl: &RtnlHeld) -> Result {
+        let Some(sets) = dev.data().ports_rtnl(rtnl) else {
+            return Ok(());
+        };
+        for p in sets.all.iter() {
+            if let Err(e) = p.np.enable(&p.dev, rtnl) {
+                Self::netpoll_cleanup(dev, rtnl);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn netpoll_cleanup(dev: &BondDev, rtnl: &RtnlHeld) {
+        if let Some(sets) = dev.data().ports_rtnl(rtnl) {
+            for p in sets.all.iter() {
+                p.np.disable(rtnl);
+            }
+        }
+    }
+
+    /// netpoll polls the bond: it polls the ports that are up.
+    fn poll_controller(dev: &BondDev) {
+        let rcu = RcuGuard::lock();
+        if let Some(sets) = dev.data().ports.get(&rcu) {
+            for p in sets.all.iter().filter(|p| p.dev_up()) {
+                netpoll::poll_dev(&p.dev);
+            }
+        }
+    }
+
+    /// bonding.ko's answer to `ethtool -i`: scripts look for this driver
+    /// name (rust_bond names itself in /proc/net/bonding).
+    fn drvinfo(_dev: &BondDev) -> DrvInfo {
+        DrvInfo {
+            driver: kernel::c_str!("bonding"),
+            // BOND_ABI_VERSION
+            fw_version: kernel::c_str!("2"),
+        }
+    }
+
+    /// `bond_ethtool_get_link_ksettings()`: the sum of the speeds of the
+    /// ports that can transmit, and the duplex of the first that knows.
+    fn link_ksettings(dev: &BondDev, rtnl: &RtnlHeld) -> LinkSettings {
+        let mut speed = 0u32;
+        let mut duplex = netdev::DUPLEX_UNKNOWN;
+        if let Some(sets) = dev.data().ports_rtnl(rtnl) {
+            for p in sets.all.iter().filter(|p| p.can_tx()) {
+                p.update_speed_duplex(rtnl);
+                if let Some((s, d)) = p.speed_duplex() {
+                    speed = speed.saturating_add(s);
+                    if duplex == netdev::DUPLEX_UNKNOWN {
+                        duplex = d;
+                    }
+                }
+            }
+        }
+        LinkSettings {
+            speed: if speed == 0 {
+                netdev::SPEED_UNKNOWN
+            } else {
+                speed
+            },
+            duplex,
+            port: netdev::PORT_OTHER,
+        }
+    }
+
+    /// `bond_ethtool_get_ts_info()`: the active port's time stamping in
+    /// active-backup; otherwise software transmit stamps if every port
+    /// has them.
+    fn ts_info(dev: &BondDev, info: &mut TsInfo<'_>) -> Result {
+        let bond = dev.data();
+        let active = match bond.mode() {
+            Mode::ActiveBackup => {
+                let rcu = RcuGuard::lock();
+                bond.active.get(&rcu).map(|p| p.dev.to_ref())
+            }
+            _ => None,
+        };
+        if let Some(a) = active {
+            return info.fill_from(&a);
+        }
+        let mut sw_tx = false;
+        let mut ret = Ok(());
+        let rcu = RcuGuard::lock();
+        if let Some(sets) = bond.ports.get(&rcu) {
+            for p in sets.all.iter() {
+                match netdev::so_timestamping_of(&p.dev) {
+                    Ok(bits) if bits & netdev::TS_TX_SOFTWARE != 0 => sw_tx = true,
+                    r => {
+                        ret = r.map(|_| ());
+                        sw_tx = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if sw_tx {
+            info.add_so_timestamping(netdev::TS_TX_SOFTWARE);
+        }
+        ret
     }
 
     fn work(dev: &BondDev, id: WorkId) {

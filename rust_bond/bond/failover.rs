@@ -393,7 +393,10 @@ pub(crate) fn monitor(dev: &BondDev) {
         return;
     };
     let miimon = {
-        let mut cfg = dev.data().lock_cfg();
+        let Ok(mut cfg) = dev.data().lock_cfg(&rtnl) else {
+            dev.schedule(MONITOR, 1);
+            return;
+        };
         if !cfg.slaves.is_empty() {
             monitor_pass(dev, &mut cfg, &rtnl);
         }
@@ -433,7 +436,9 @@ pub(crate) fn resend_igmp(dev: &BondDev) {
     };
     dev.notify(event::RESEND_IGMP, &rtnl);
     let again = {
-        let mut cfg = dev.data().lock_cfg();
+        let Ok(mut cfg) = dev.data().lock_cfg(&rtnl) else {
+            return;
+        };
         if cfg.igmp_retrans > 1 {
             cfg.igmp_retrans -= 1;
             true

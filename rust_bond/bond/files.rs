@@ -82,7 +82,9 @@ impl DeviceFiles for BondFiles {
             // The 802.3ad status files: empty outside 802.3ad.
             return Ok(());
         };
-        let cfg = dev.data().lock_cfg();
+        // As bonding's sysfs: try RTNL, or restart the read.
+        let rtnl = rtnl::lock_or_restart()?;
+        let cfg = dev.data().lock_cfg(&rtnl)?;
         let _ = show_option(dev, &cfg, opt, out);
         Ok(())
     }
@@ -91,7 +93,7 @@ impl DeviceFiles for BondFiles {
         let dev = BondDev::try_from(dev).ok_or(ENODEV)?;
         let opt = options::find(name).ok_or(EINVAL)?;
         let mut rtnl = rtnl::lock_or_restart()?;
-        let mut cfg = dev.data().lock_cfg();
+        let mut cfg = dev.data().lock_cfg(&rtnl)?;
         // bonding.ko takes the write as a C string: a NUL ends it.
         let input = Input::Text(c_string(input.bytes()));
         set_option(dev, &mut cfg, opt, input, &mut rtnl)?;

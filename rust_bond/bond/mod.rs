@@ -153,7 +153,7 @@ impl NetdevNotifier for Events {
             if event == NetdevEvent::ChangeName {
                 proc::rename(bond, rtnl);
             }
-            return Ok(());
+            // A bond may also be a port of another bond: go on.
         }
         // Events of a port: only ours, found through its receive handler.
         let Some(port) = RxReg::<BondRx>::port_of(dev, rtnl) else {
@@ -164,7 +164,7 @@ impl NetdevNotifier for Events {
         };
         match event {
             NetdevEvent::Unregister => {
-                let mut cfg = bond.data().lock_cfg();
+                let mut cfg = bond.data().lock_cfg(rtnl)?;
                 if let Some(i) = cfg.index_of(&port) {
                     port::release(bond, &mut cfg, i, Leave::Unregister, rtnl);
                 }
@@ -173,12 +173,15 @@ impl NetdevNotifier for Events {
                 if event != NetdevEvent::Down {
                     port.update_speed_duplex(rtnl);
                 }
-                let mut cfg = bond.data().lock_cfg();
+                let mut cfg = bond.data().lock_cfg(rtnl)?;
                 failover::port_event(bond, &mut cfg, &port, rtnl);
             }
             NetdevEvent::FeatChange => bond.data().compute_features(bond, rtnl),
+            // A port (say, a bond below this one) asks for IGMP reports:
+            // they go out through the bond (bonding.ko passes it up too).
+            NetdevEvent::ResendIgmp => bond.notify(netdev::event::RESEND_IGMP, rtnl),
             NetdevEvent::ChangeName => {
-                let mut cfg = bond.data().lock_cfg();
+                let mut cfg = bond.data().lock_cfg(rtnl)?;
                 if cfg.mode() != crate::bond_core::options::Mode::ActiveBackup
                     || cfg.values.primary().is_empty()
                 {

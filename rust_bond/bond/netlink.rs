@@ -272,7 +272,7 @@ fn set(
     extack: &mut ExtAck,
     rtnl: &mut RtnlHeld,
 ) -> Result {
-    let mut cfg = dev.data().lock_cfg();
+    let mut cfg = dev.data().lock_cfg(rtnl)?;
     let r = set_option(dev, &mut cfg, options::get(id), input, rtnl);
     drop(cfg);
     r.map_err(|e| refuse(e, a, extack))

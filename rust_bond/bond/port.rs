@@ -12,6 +12,7 @@ use crate::kext::netdev::{
     self, iff, DevName, ExtAck, MacAddr, NetDevRef, NetDevice, Stats64, ARPHRD_ETHER,
     NET_ADDR_RANDOM,
 };
+use crate::kext::netpoll::{self, NetpollSlot};
 use crate::kext::percpu::PerCpuU64s;
 use crate::kext::print::{dev_err, dev_info, dev_warn};
 use crate::kext::rcu::RcuGuard;
@@ -55,6 +56,9 @@ pub(crate) struct Port {
     pub(crate) failovers: AtomicU64,
     /// The port's counters when enslaved: the bond counts what came after.
     baseline: Stats64,
+    /// netpoll on the port while netconsole (or another netpoll user)
+    /// runs over the bond.
+    pub(crate) np: NetpollSlot,
 }
 
 impl Port {
@@ -75,6 +79,11 @@ impl Port {
     /// Running with carrier (`bond_slave_is_up()`).
     pub(crate) fn dev_up(&self) -> bool {
         self.dev.running() && self.dev.carrier_ok()
+    }
+
+    /// Whether the bond may transmit on the port now (`bond_slave_can_tx()`).
+    pub(crate) fn can_tx(&self) -> bool {
+        self.dev_up() && self.link() == LinkState::Up && !self.is_backup()
     }
 
     /// Speed in Mb/s and duplex, when ethtool knows them.
@@ -299,6 +308,8 @@ pub(crate) fn enslave(
         );
         return Err(EINVAL);
     }
+    // Users of the port itself, netconsole among them, let go of it.
+    pdev.notify(netdev::event::JOIN, rtnl);
     // Room for the new slave now, so that nothing can fail after the port
     // is taken over.
     cfg.slaves.reserve(1, GFP_KERNEL)?;
@@ -363,12 +374,22 @@ pub(crate) fn enslave(
         undo_bond_mac(cfg);
         return Err(e);
     }
-    let unwind = |cfg: &Config| {
+    let close = |cfg: &Config| {
         pdev.close(rtnl);
         pdev.set_no_addrconf(false, rtnl);
         restore_mac();
         restore_mtu();
         undo_bond_mac(cfg);
+    };
+    // The VLANs on the bond pass the port's filter too.
+    if let Err(e) = pdev.vlan_vids_add_by(dev, rtnl) {
+        slave_log!(dev_err, dev, pdev, "Couldn't add bond vlan ids\n");
+        close(cfg);
+        return Err(e);
+    }
+    let unwind = |cfg: &Config| {
+        pdev.vlan_vids_del_by(dev, rtnl);
+        close(cfg);
     };
 
     let Ok(counters) = PerCpuU64s::new() else {
@@ -389,6 +410,7 @@ pub(crate) fn enslave(
             counters,
             failovers: AtomicU64::new(0),
             baseline: pdev.stats(),
+            np: NetpollSlot::new(),
         },
         GFP_KERNEL,
     ) {
@@ -397,6 +419,21 @@ pub(crate) fn enslave(
             unwind(cfg);
             return Err(ENOMEM);
         }
+    };
+    // netconsole over the bond sends through every port.
+    if netpoll::is_set_up(dev, rtnl) && port.np.enable(pdev, rtnl).is_err() {
+        slave_log!(
+            dev_info,
+            dev,
+            pdev,
+            "master_dev is using netpoll, but new slave device does not support netpoll\n"
+        );
+        unwind(cfg);
+        return Err(EBUSY);
+    }
+    let unwind_port = |cfg: &Config| {
+        port.np.disable(rtnl);
+        unwind(cfg);
     };
     port.update_speed_duplex(rtnl);
     // The initial link state: with miimon, what the carrier says (an
@@ -432,7 +469,7 @@ pub(crate) fn enslave(
     let rx = match RxReg::<BondRx>::register(pdev, port.clone(), rtnl) {
         Ok(rx) => rx,
         Err(e) => {
-            unwind(cfg);
+            unwind_port(cfg);
             return Err(e);
         }
     };
@@ -443,7 +480,7 @@ pub(crate) fn enslave(
     };
     if let Err(e) = pdev.link_master(dev, tx_type, rtnl) {
         drop(rx.unregister(rtnl));
-        unwind(cfg);
+        unwind_port(cfg);
         return Err(e);
     }
     slave.rx = Some(rx);
@@ -454,7 +491,7 @@ pub(crate) fn enslave(
             if let Some(rx) = slave.rx.take() {
                 drop(rx.unregister(rtnl));
             }
-            unwind(cfg);
+            unwind_port(cfg);
             return Err(e);
         }
     }
@@ -587,6 +624,8 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     // The data path must not see the port after this (waits for readers).
     let _ = bond.publish_ports(cfg, rtnl);
     bond.compute_features(dev, rtnl);
+    pdev.vlan_vids_del_by(dev, rtnl);
+    port.np.disable(rtnl);
     if cfg.slaves.is_empty() {
         dev.notify(netdev::event::CHANGEADDR, rtnl);
         dev.notify(netdev::event::RELEASE, rtnl);

@@ -2,6 +2,7 @@
 
 //! `/proc/net/bonding/<bond>`, line for line as `bond_procfs.c` prints it.
 
+use super::config::Config;
 use super::device::BondDev;
 use crate::bond_core::options::{get, Mode, OptId};
 use crate::kext::netdev::{Mac, NetDevice};
@@ -19,13 +20,16 @@ pub(crate) struct BondProc;
 impl ProcShow for BondProc {
     fn show(dev: &NetDevice, out: &mut SeqBuf) -> Result {
         let dev = BondDev::try_from(dev).ok_or(ENODEV)?;
-        let _ = print(dev, out);
+        // Blocking on RTNL here could deadlock with an unregister that waits
+        // for this file's readers: try it, or restart the read.
+        let rtnl = crate::kext::rtnl::lock_or_restart()?;
+        let cfg = dev.data().lock_cfg(&rtnl)?;
+        let _ = print(dev, &cfg, out);
         Ok(())
     }
 }
 
-fn print(dev: &BondDev, out: &mut SeqBuf) -> core::fmt::Result {
-    let cfg = dev.data().lock_cfg();
+fn print(dev: &BondDev, cfg: &Config, out: &mut SeqBuf) -> core::fmt::Result {
     let v = &cfg.values;
     let mode = cfg.mode();
     // bonding prints its version (the kernel release); rust_bond names
@@ -107,15 +111,21 @@ pub(crate) fn create_file(dev: &BondDev, rtnl: &RtnlHeld) {
     };
     let name = dev.name();
     match dir.create_file::<BondProc>(name.as_cstr(), dev) {
-        Ok(f) => dev.data().lock_cfg().proc_file = Some(f),
+        Ok(f) => {
+            if let Ok(mut cfg) = dev.data().lock_cfg(rtnl) {
+                cfg.proc_file = Some(f);
+            }
+        }
         Err(_) => dev_warn!(dev, "Cannot create /proc/net/bonding/{}\n", name),
     }
 }
 
 /// The bond was renamed: the file follows.
 pub(crate) fn rename(dev: &BondDev, rtnl: &RtnlHeld) {
-    let old = dev.data().lock_cfg().proc_file.take();
-    // Removing waits for readers, which take the config lock: not held.
+    let Ok(old) = dev.data().lock_cfg(rtnl).map(|mut c| c.proc_file.take()) else {
+        return;
+    };
+    // Removing waits for readers: the configuration is not held.
     drop(old);
     create_file(dev, rtnl);
 }

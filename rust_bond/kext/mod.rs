@@ -6,6 +6,7 @@
 pub(crate) mod errno;
 pub(crate) mod link;
 pub(crate) mod netdev;
+pub(crate) mod netpoll;
 pub(crate) mod notifier;
 pub(crate) mod params;
 pub(crate) mod percpu;

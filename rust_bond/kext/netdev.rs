@@ -433,6 +433,40 @@ impl NetDevice {
         // SAFETY: RTNL is held; a live device.
         unsafe { sys::call_netdevice_notifiers(event as _, self.as_raw()) };
     }
+
+    /// Lets VLAN `vid` of `proto` in through this device's filter
+    /// (`vlan_vid_add()`, counted per id).
+    pub(crate) fn vlan_vid_add(&self, vlan: Vlan, _rtnl: &RtnlHeld) -> Result {
+        // SAFETY: RTNL is held, as `vlan_vid_add` requires; a live device.
+        to_result(unsafe { sys::vlan_vid_add(self.as_raw(), vlan.proto, vlan.vid) })
+    }
+
+    /// Undoes one [`NetDevice::vlan_vid_add`].
+    pub(crate) fn vlan_vid_del(&self, vlan: Vlan, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; a live device.
+        unsafe { sys::vlan_vid_del(self.as_raw(), vlan.proto, vlan.vid) }
+    }
+
+    /// Adds every VLAN id of `by` to this device's filter
+    /// (`vlan_vids_add_by_dev()`); undoes them all if one fails.
+    pub(crate) fn vlan_vids_add_by(&self, by: &NetDevice, _rtnl: &RtnlHeld) -> Result {
+        // SAFETY: RTNL is held; both devices live.
+        to_result(unsafe { sys::vlan_vids_add_by_dev(self.as_raw(), by.as_raw()) })
+    }
+
+    /// Removes every VLAN id of `by` from this device's filter.
+    pub(crate) fn vlan_vids_del_by(&self, by: &NetDevice, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; both devices live.
+        unsafe { sys::vlan_vids_del_by_dev(self.as_raw(), by.as_raw()) }
+    }
+}
+
+/// A VLAN as the filter callbacks name it: the tag protocol (802.1Q or
+/// 802.1ad, as the C API has it, in network byte order) and the id.
+#[derive(Clone, Copy)]
+pub(crate) struct Vlan {
+    proto: u16,
+    pub(crate) vid: u16,
 }
 
 /// Where a netlink request takes an error message for the user
@@ -477,6 +511,8 @@ pub(crate) mod event {
     pub(crate) const CHANGEADDR: u32 = sys::netdev_cmd_NETDEV_CHANGEADDR;
     pub(crate) const RELEASE: u32 = sys::netdev_cmd_NETDEV_RELEASE;
     pub(crate) const CHANGEINFODATA: u32 = sys::netdev_cmd_NETDEV_CHANGEINFODATA;
+    /// A device is about to become a port (netconsole stops using it).
+    pub(crate) const JOIN: u32 = sys::netdev_cmd_NETDEV_JOIN;
 }
 
 /// A counted reference to a device; see [`NetDevice::to_ref`].
@@ -608,7 +644,80 @@ impl Setup<'_> {
     pub(crate) fn set_sysfs_group(&mut self, group: &'static super::sysfs::AttrGroup) {
         self.0.sysfs_groups[0] = group.as_raw();
     }
+
+    /// The device's type, which uevents report as `DEVTYPE=`
+    /// (`SET_NETDEV_DEVTYPE()`).
+    pub(crate) fn set_devtype(&mut self, ty: &'static DevType) {
+        self.0.dev.type_ = &ty.0;
+    }
 }
+
+/// A device type (`struct device_type`): a name for uevents' `DEVTYPE=`.
+pub(crate) struct DevType(sys::device_type);
+
+// SAFETY: Never changed after its constant initialisation; the kernel only
+// reads it.
+unsafe impl Sync for DevType {}
+
+impl DevType {
+    pub(crate) const fn new(name: &'static CStr) -> Self {
+        Self(sys::device_type {
+            name: name.as_char_ptr(),
+            // SAFETY: All-zero is a valid rest of `device_type`: null
+            // pointers and absent callbacks.
+            ..unsafe { core::mem::zeroed() }
+        })
+    }
+}
+
+/// What `ethtool DEV` shows of a link (`struct ethtool_link_settings`).
+pub(crate) struct LinkSettings {
+    /// Mb/s, or [`SPEED_UNKNOWN`].
+    pub(crate) speed: u32,
+    /// `DUPLEX_*`.
+    pub(crate) duplex: u8,
+    /// `PORT_*`.
+    pub(crate) port: u8,
+}
+
+/// What `ethtool -i DEV` shows of the driver (`struct ethtool_drvinfo`);
+/// the core adds the kernel release as the version.
+pub(crate) struct DrvInfo {
+    pub(crate) driver: &'static CStr,
+    pub(crate) fw_version: &'static CStr,
+}
+
+/// Time stamping capabilities being reported (`struct
+/// kernel_ethtool_ts_info`), for `ethtool -T DEV`.
+pub(crate) struct TsInfo<'a>(&'a mut sys::kernel_ethtool_ts_info);
+
+impl TsInfo<'_> {
+    /// Fills in what `dev` reports (`ethtool_get_ts_info_by_layer()`).
+    pub(crate) fn fill_from(&mut self, dev: &NetDevice) -> Result {
+        // SAFETY: A live device (the caller holds a reference or RCU);
+        // `self.0` is the core's writable struct.
+        to_result(unsafe { sys::ethtool_get_ts_info_by_layer(dev.as_raw(), self.0) })
+    }
+
+    /// Adds `SOF_TIMESTAMPING_*` bits.
+    pub(crate) fn add_so_timestamping(&mut self, bits: u32) {
+        self.0.so_timestamping |= bits;
+    }
+}
+
+/// The `SOF_TIMESTAMPING_*` bits `dev` reports, if it reports any.
+pub(crate) fn so_timestamping_of(dev: &NetDevice) -> Result<u32> {
+    let mut info = sys::kernel_ethtool_ts_info::default();
+    TsInfo(&mut info).fill_from(dev)?;
+    Ok(info.so_timestamping)
+}
+
+/// `SOF_TIMESTAMPING_TX_SOFTWARE`.
+pub(crate) const TS_TX_SOFTWARE: u32 = sys::SOF_TIMESTAMPING_TX_SOFTWARE;
+/// `SPEED_UNKNOWN`.
+pub(crate) const SPEED_UNKNOWN: u32 = sys::SPEED_UNKNOWN as u32;
+/// `PORT_OTHER`.
+pub(crate) const PORT_OTHER: u8 = sys::PORT_OTHER as u8;
 
 /// The delayed works each device of a driver has.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -644,7 +753,7 @@ pub(crate) trait Driver: Sized + 'static {
 
     /// `ndo_start_xmit`: transmit `skb`, or drop it. Called with bottom
     /// halves off, possibly with interrupts off (netpoll); never sleeps.
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff);
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> super::skb::TxStatus;
 
     /// `ndo_get_stats64`: fill in the counters. May run in any context
     /// (including under locks); never sleeps.
@@ -695,10 +804,64 @@ pub(crate) trait Driver: Sized + 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// `ndo_vlan_rx_add_vid`: a VLAN was added on top of the device.
+    fn vlan_rx_add_vid(_dev: &Device<Self>, _vlan: Vlan, _rtnl: &RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_vlan_rx_kill_vid`: a VLAN on top of the device went away.
+    fn vlan_rx_kill_vid(_dev: &Device<Self>, _vlan: Vlan, _rtnl: &RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_netpoll_setup`: netpoll (netconsole) starts using the device;
+    /// the driver sets it up on its lower devices. RTNL is held.
+    fn netpoll_setup(_dev: &Device<Self>, _rtnl: &RtnlHeld) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_netpoll_cleanup`: netpoll stops using the device. RTNL is held.
+    fn netpoll_cleanup(_dev: &Device<Self>, _rtnl: &RtnlHeld) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_poll_controller`: netpoll polls the device, with interrupts
+    /// off; never sleeps.
+    fn poll_controller(_dev: &Device<Self>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// ethtool's `get_drvinfo` (`ethtool -i`).
+    fn drvinfo(_dev: &Device<Self>) -> DrvInfo {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// ethtool's `get_link_ksettings` (`ethtool DEV`); RTNL is held.
+    fn link_ksettings(_dev: &Device<Self>, _rtnl: &RtnlHeld) -> LinkSettings {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// ethtool's `get_ts_info` (`ethtool -T DEV`), with `info` as the
+    /// core's default left it. May run without RTNL; may sleep.
+    fn ts_info(_dev: &Device<Self>, _info: &mut TsInfo<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// A delayed work of the device ran (see [`Device::schedule`]).
     /// Process context; RTNL is not held (the driver may try it).
     fn work(_dev: &Device<Self>, _id: WorkId) {
         build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Copies `src` into the C string buffer `dst`, cut to fit (`strscpy`).
+fn copy_cstr(dst: &mut [kernel::ffi::c_char], src: &CStr) {
+    let n = src.len().min(dst.len().saturating_sub(1));
+    for (d, s) in dst.iter_mut().zip(&src.as_bytes()[..n]) {
+        *d = *s as kernel::ffi::c_char;
+    }
+    if let Some(end) = dst.get_mut(n) {
+        *end = 0;
     }
 }
 
@@ -873,8 +1036,60 @@ impl<T: Driver> Adapter<T> {
         } else {
             None
         },
+        ndo_vlan_rx_add_vid: if T::HAS_VLAN_RX_ADD_VID {
+            Some(Self::vlan_rx_add_vid)
+        } else {
+            None
+        },
+        ndo_vlan_rx_kill_vid: if T::HAS_VLAN_RX_KILL_VID {
+            Some(Self::vlan_rx_kill_vid)
+        } else {
+            None
+        },
+        #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+        ndo_netpoll_setup: if T::HAS_NETPOLL_SETUP {
+            Some(Self::netpoll_setup)
+        } else {
+            None
+        },
+        #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+        ndo_netpoll_cleanup: if T::HAS_NETPOLL_CLEANUP {
+            Some(Self::netpoll_cleanup)
+        } else {
+            None
+        },
+        #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+        ndo_poll_controller: if T::HAS_POLL_CONTROLLER {
+            Some(Self::poll_controller)
+        } else {
+            None
+        },
         // SAFETY: All-zero is a valid `net_device_ops`: every member is an
         // optional function pointer.
+        ..unsafe { core::mem::zeroed() }
+    };
+
+    const HAS_ETHTOOL: bool = T::HAS_DRVINFO || T::HAS_LINK_KSETTINGS || T::HAS_TS_INFO;
+
+    const ETHTOOL_OPS: sys::ethtool_ops = sys::ethtool_ops {
+        get_drvinfo: if T::HAS_DRVINFO {
+            Some(Self::get_drvinfo)
+        } else {
+            None
+        },
+        get_link: Some(sys::ethtool_op_get_link),
+        get_link_ksettings: if T::HAS_LINK_KSETTINGS {
+            Some(Self::get_link_ksettings)
+        } else {
+            None
+        },
+        get_ts_info: if T::HAS_TS_INFO {
+            Some(Self::get_ts_info)
+        } else {
+            Some(sys::ethtool_op_get_ts_info)
+        },
+        // SAFETY: All-zero is a valid `ethtool_ops`: absent callbacks and
+        // zero capability masks.
         ..unsafe { core::mem::zeroed() }
     };
 
@@ -917,8 +1132,9 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: The core passes ownership of `skb` and a registered `T`
         // device that stays allocated during the call.
         let (skb, dev) = unsafe { (SkBuff::from_raw(skb), Device::<T>::from_raw(dev)) };
-        T::start_xmit(dev, skb);
-        sys::netdev_tx_NETDEV_TX_OK
+        // What the lower device said goes up (a negative errno included,
+        // as bonding returns `dev_queue_xmit()`'s result as it is).
+        T::start_xmit(dev, skb).0 as sys::netdev_tx_t
     }
 
     /// # Safety
@@ -1013,6 +1229,112 @@ impl<T: Driver> Adapter<T> {
 
     /// # Safety
     ///
+    /// Called by the 8021q code under RTNL on a device of this driver.
+    unsafe extern "C" fn vlan_rx_add_vid(dev: *mut sys::net_device, proto: u16, vid: u16) -> c_int {
+        // SAFETY: RTNL is held (`vlan_vid_add`); a registered `T` device.
+        unsafe { with_rtnl::<T>(dev, |d, r| T::vlan_rx_add_vid(d, Vlan { proto, vid }, r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the 8021q code under RTNL on a device of this driver.
+    unsafe extern "C" fn vlan_rx_kill_vid(
+        dev: *mut sys::net_device,
+        proto: u16,
+        vid: u16,
+    ) -> c_int {
+        // SAFETY: RTNL is held (`vlan_vid_del`); a registered `T` device.
+        unsafe { with_rtnl::<T>(dev, |d, r| T::vlan_rx_kill_vid(d, Vlan { proto, vid }, r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `__netpoll_setup` under RTNL on a device of this driver.
+    #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+    unsafe extern "C" fn netpoll_setup(
+        dev: *mut sys::net_device,
+        _info: *mut sys::netpoll_info,
+    ) -> c_int {
+        // SAFETY: RTNL is held; a registered `T` device.
+        unsafe { with_rtnl::<T>(dev, |d, r| T::netpoll_setup(d, r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `__netpoll_cleanup` under RTNL on a device of this driver.
+    #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+    unsafe extern "C" fn netpoll_cleanup(dev: *mut sys::net_device) {
+        // SAFETY: RTNL is held; a registered `T` device.
+        unsafe {
+            with_rtnl::<T>(dev, |d, r| {
+                T::netpoll_cleanup(d, r);
+                Ok(())
+            })
+        };
+    }
+
+    /// # Safety
+    ///
+    /// Called by netpoll on a live device of this driver, interrupts off.
+    #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+    unsafe extern "C" fn poll_controller(dev: *mut sys::net_device) {
+        // SAFETY: A live registered `T` device.
+        T::poll_controller(unsafe { Device::<T>::from_raw(dev) })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core on a device of this driver with a
+    /// writable `ethtool_drvinfo`.
+    unsafe extern "C" fn get_drvinfo(dev: *mut sys::net_device, info: *mut sys::ethtool_drvinfo) {
+        // SAFETY: A registered `T` device; `info` is the core's, zeroed.
+        let (dev, info) = unsafe { (Device::<T>::from_raw(dev), &mut *info) };
+        let d = T::drvinfo(dev);
+        copy_cstr(&mut info.driver, d.driver);
+        copy_cstr(&mut info.fw_version, d.fw_version);
+    }
+
+    /// # Safety
+    ///
+    /// Called by `__ethtool_get_link_ksettings` (RTNL held) on a device of
+    /// this driver with a zeroed `ethtool_link_ksettings`.
+    unsafe extern "C" fn get_link_ksettings(
+        dev: *mut sys::net_device,
+        ks: *mut sys::ethtool_link_ksettings,
+    ) -> c_int {
+        // SAFETY: A registered `T` device; RTNL is held; `ks` is writable.
+        let (dev, rtnl, ks) = unsafe {
+            (
+                Device::<T>::from_raw(dev),
+                RtnlHeld::assume_held(),
+                &mut *ks,
+            )
+        };
+        let s = T::link_ksettings(dev, &rtnl);
+        ks.base.speed = s.speed;
+        ks.base.duplex = s.duplex;
+        ks.base.port = s.port;
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core on a device of this driver with a
+    /// writable `kernel_ethtool_ts_info`, in process context.
+    unsafe extern "C" fn get_ts_info(
+        dev: *mut sys::net_device,
+        info: *mut sys::kernel_ethtool_ts_info,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: A registered `T` device; `info` is the core's.
+            let (dev, info) = unsafe { (Device::<T>::from_raw(dev), &mut *info) };
+            T::ts_info(dev, &mut TsInfo(info))?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
     /// Run by the workqueue for work `I` of a live device of `T`.
     unsafe extern "C" fn work<const I: usize>(work: *mut sys::work_struct) {
         let offset = PRIV_OFFSET
@@ -1036,6 +1358,9 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: The device is being allocated: nothing else sees it yet.
         let raw = unsafe { &mut *dev };
         raw.netdev_ops = &Self::OPS;
+        if Self::HAS_ETHTOOL {
+            raw.ethtool_ops = &Self::ETHTOOL_OPS;
+        }
         raw.needs_free_netdev = true;
         T::setup(&mut Setup(raw));
     }

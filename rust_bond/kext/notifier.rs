@@ -25,6 +25,8 @@ pub(crate) enum NetdevEvent {
     PreTypeChange,
     /// The offloads changed (`NETDEV_FEAT_CHANGE`).
     FeatChange,
+    /// IGMP reports should be sent again (`NETDEV_RESEND_IGMP`).
+    ResendIgmp,
     Other(c_ulong),
 }
 
@@ -40,6 +42,7 @@ impl NetdevEvent {
             sys::netdev_cmd_NETDEV_CHANGENAME => Self::ChangeName,
             sys::netdev_cmd_NETDEV_PRE_TYPE_CHANGE => Self::PreTypeChange,
             sys::netdev_cmd_NETDEV_FEAT_CHANGE => Self::FeatChange,
+            sys::netdev_cmd_NETDEV_RESEND_IGMP => Self::ResendIgmp,
             _ => Self::Other(event),
         }
     }

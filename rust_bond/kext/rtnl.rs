@@ -115,3 +115,75 @@ impl<T> RtnlLocked<T> {
         unsafe { &mut *self.0.get() }
     }
 }
+
+/// Data changed under RTNL whose users may be called back into while they
+/// hold it: a bond's configuration, reached again when a bond is a port of
+/// another bond, or when an operation on one device raises events of
+/// another. Like `RefCell`, it hands out one borrow at a time and refuses a
+/// second one instead of deadlocking or aliasing; RTNL, which every
+/// borrower must hold, keeps other tasks out, so a refusal can only be a
+/// re-entry from the same task. Unlike a mutex it has no lock class, so
+/// bonds nested in bonds need no lockdep annotation (bonding.ko too guards
+/// its configuration with RTNL alone).
+///
+/// # Invariants
+///
+/// `value` is borrowed only through an [`RtnlBorrow`], and only while
+/// `busy` is set by that borrow.
+pub(crate) struct RtnlCell<T> {
+    busy: core::sync::atomic::AtomicBool,
+    value: core::cell::UnsafeCell<T>,
+}
+
+// SAFETY: The `busy` flag gives out one borrow at a time (see the type's
+// invariants), whatever task asks; `T: Send` because tasks take turns.
+unsafe impl<T: Send> Sync for RtnlCell<T> {}
+
+impl<T> RtnlCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self {
+            busy: core::sync::atomic::AtomicBool::new(false),
+            value: core::cell::UnsafeCell::new(value),
+        }
+    }
+
+    /// Borrows the data, or returns `None` if it is borrowed already (a
+    /// callback re-entering its caller's borrow).
+    pub(crate) fn borrow(&self, _rtnl: &RtnlHeld) -> Option<RtnlBorrow<'_, T>> {
+        use core::sync::atomic::Ordering::{Acquire, Relaxed};
+        self.busy
+            .compare_exchange(false, true, Acquire, Relaxed)
+            .ok()
+            // INVARIANT: `busy` is set, and cleared when the borrow drops.
+            .map(|_| RtnlBorrow { cell: self })
+    }
+}
+
+/// The one borrow of an [`RtnlCell`]; gives it back when dropped.
+pub(crate) struct RtnlBorrow<'a, T> {
+    cell: &'a RtnlCell<T>,
+}
+
+impl<T> core::ops::Deref for RtnlBorrow<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: This borrow set `busy`, so no other reference exists.
+        unsafe { &*self.cell.value.get() }
+    }
+}
+
+impl<T> core::ops::DerefMut for RtnlBorrow<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: This borrow set `busy`, so no other reference exists, and
+        // `&mut self` makes this one unique.
+        unsafe { &mut *self.cell.value.get() }
+    }
+}
+
+impl<T> Drop for RtnlBorrow<'_, T> {
+    fn drop(&mut self) {
+        self.cell
+            .busy
+            .store(false, core::sync::atomic::Ordering::Release);
+    }
+}

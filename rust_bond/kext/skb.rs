@@ -47,21 +47,51 @@ impl SkBuff {
         }
     }
 
-    /// Hands the skb to `dev` for transmission (`dev_queue_xmit`).
-    /// Returns whether the device accepted it.
-    pub(crate) fn transmit(self, dev: &NetDevice) -> bool {
+    fn set_dev(&mut self, dev: &NetDevice) {
+        // SAFETY: We own the skb; `dev` is live (the caller's borrow).
+        unsafe {
+            (*self.as_raw())
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .dev = dev.as_raw()
+        };
+    }
+
+    /// Hands the skb to `dev` for transmission (`dev_queue_xmit`), and
+    /// returns what `dev` said of it.
+    pub(crate) fn transmit(mut self, dev: &NetDevice) -> TxStatus {
+        self.set_dev(dev);
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: We own the skb and give it up; `dev` is live for the
         // call (the caller holds it through RCU or a reference).
-        unsafe {
-            (*skb.as_raw())
-                .__bindgen_anon_1
-                .__bindgen_anon_1
-                .__bindgen_anon_1
-                .dev = dev.as_raw();
-            sys::dev_queue_xmit(skb.as_raw()) == 0
-        }
+        TxStatus(unsafe { sys::dev_queue_xmit(skb.as_raw()) })
     }
+
+    /// Sends the skb through `dev`'s netpoll instance `np`, for netconsole
+    /// (`netpoll_send_skb`): interrupts are off and queues are bypassed.
+    pub(crate) fn netpoll_send(
+        mut self,
+        dev: &NetDevice,
+        np: &super::netpoll::NetpollRef<'_>,
+    ) -> TxStatus {
+        self.set_dev(dev);
+        let skb = core::mem::ManuallyDrop::new(self);
+        // SAFETY: We own the skb and give it up; `np` is set up on `dev`
+        // and stays allocated for the read-side section `np` borrows.
+        TxStatus(unsafe { sys::netpoll_send_skb(np.as_raw(), skb.as_raw()) } as i32)
+    }
+}
+
+/// What a device said of a frame handed to it: `NET_XMIT_SUCCESS`,
+/// `NET_XMIT_DROP`, `NET_XMIT_CN` (congestion) or a negative errno. An
+/// upper device passes it on, so that its qdisc or socket learns it too.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TxStatus(pub(super) i32);
+
+impl TxStatus {
+    /// The frame was dropped (`NET_XMIT_DROP`).
+    pub(crate) const DROP: Self = Self(sys::NET_XMIT_DROP as i32);
 }
 
 impl Drop for SkBuff {

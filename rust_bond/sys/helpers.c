@@ -47,13 +47,14 @@ u64 rb_percpu_u64_sum(u64 __percpu *counters, size_t i)
 /*
  * The offloads of a master over its ports, as bond_setup() and
  * bond_fix_features() set them: the feature sets are macros of macros.
- * No VLAN filtering (NETIF_F_HW_VLAN_*_FILTER): rust_bond does not pass
- * VLAN ids on to its ports.
+ * VLAN filtering (NETIF_F_HW_VLAN_*_FILTER) makes the 8021q code hand the
+ * master its VLAN ids, which it passes on to the ports.
  */
 void rb_master_setup_features(struct net_device *dev)
 {
 	dev->hw_features = MASTER_UPPER_DEV_VLAN_FEATURES | NETIF_F_HW_VLAN_CTAG_RX |
-			   NETIF_F_HW_VLAN_STAG_RX | NETIF_F_GSO_ENCAP_ALL;
+			   NETIF_F_HW_VLAN_CTAG_FILTER | NETIF_F_HW_VLAN_STAG_RX |
+			   NETIF_F_HW_VLAN_STAG_FILTER | NETIF_F_GSO_ENCAP_ALL;
 	dev->features |= dev->hw_features | NETIF_F_HW_VLAN_CTAG_TX |
 			 NETIF_F_HW_VLAN_STAG_TX | NETIF_F_GSO_PARTIAL;
 }

@@ -13,6 +13,7 @@
 #include <linux/if_vlan.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
+#include <linux/netpoll.h>
 #include <linux/rcupdate.h>
 #include <linux/rtnetlink.h>
 #include <net/netlink.h>
