@@ -52,9 +52,51 @@ cleanup() {
 	module_loaded bonding && rmmod bonding
 	ip -all netns delete 2>/dev/null
 	for d in /sys/class/net/*; do
-		case ${d##*/} in veth* | rb* | eth[0-9]*) ip link del "${d##*/}" 2>/dev/null || true ;; esac
+		case ${d##*/} in veth* | rb* | eth[0-9]* | *.*) ip link del "${d##*/}" 2>/dev/null || true ;; esac
+	done
+	hw_reset
+	return 0
+}
+
+# The emulated NICs (scripts/vm-run) and their MAC addresses.
+declare -A HW_MAC=([hw0]=52:54:00:00:0c:0a [hwp0]=52:54:00:00:0c:0b
+	[hw1]=52:54:00:00:0c:1a [hwp1]=52:54:00:00:0c:1b)
+
+# hw_reset: the emulated NICs back as the VM booted them: in this
+# namespace (a deleted one gives them back asynchronously), down, with
+# their MACs, no master.
+HW_PRESENT=$([ -e /sys/class/net/hw0 ] && echo 1)
+hw_reset() {
+	local n
+	[ -n "$HW_PRESENT" ] || return 0
+	"$VMDIR/cable" 0 up
+	"$VMDIR/cable" 1 up
+	for n in "${!HW_MAC[@]}"; do
+		wait_for test -e "/sys/class/net/$n" || echo "hw_reset: $n did not come back" >&2
+		ip link set "$n" nomaster 2>/dev/null
+		ip link set "$n" down 2>/dev/null
+		ip link set "$n" address "${HW_MAC[$n]}" 2>/dev/null
 	done
 	return 0
+}
+
+# hw_ports: the emulated NICs as a topology like mk_ports': hw0 and hw1
+# for the bond, their cable peers hwp0 and hwp1 up in namespace "peer" on
+# bridge br0 (192.0.2.2/24, MAC 02:00:00:00:00:fe).
+hw_ports() {
+	local i
+	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip netns add peer
+	ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n peer link set lo up
+	ip -n peer link add br0 address 02:00:00:00:00:fe type bridge
+	ip -n peer link set br0 type bridge forward_delay 0
+	for i in 0 1; do
+		ip link set hwp$i netns peer
+		ip -n peer link set hwp$i master br0 up
+	done
+	ip -n peer link set br0 up
+	ip -n peer addr add 192.0.2.2/24 dev br0
 }
 
 # run_test NAME: run test function NAME in a subshell with errexit; it
@@ -210,4 +252,17 @@ differential() {
 	fi
 	[ -n "$c" ] || fail "$name: the scenario printed nothing"
 	echo "$name: identical (${#c} bytes)"
+	# For the test to check what both printed.
+	DIFF_OUT=$c
+}
+
+# expect_lines WHAT LINE...: each LINE (a grep -E pattern) is a line of
+# DIFF_OUT, what the last differential printed.
+expect_lines() {
+	local what=$1 l
+	shift
+	for l; do
+		grep -qxE -- "$l" <<<"$DIFF_OUT" || fail "$what: no line /$l/ in:
+$DIFF_OUT"
+	done
 }
