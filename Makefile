@@ -57,10 +57,10 @@ check: setup
 	@$(TOP)/tests/run
 
 # The kernel's own bonding selftests against rust_bond, every script in
-# full (make check runs a selection); about half an hour.
+# full, one VM boot each (make check runs a selection); about half an hour.
 selftests: setup
 	@$(MAKE) --no-print-directory -s modules
-	@$(TOP)/scripts/vm-run --timeout 5400 -- $(TOP)/tests/selftests/run --src $(KDIR)/source
+	@$(TOP)/tests/selftests/run --kernel $(KDIR)
 
 bench: setup
 	@$(MAKE) --no-print-directory -s modules
