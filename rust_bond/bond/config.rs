@@ -92,6 +92,14 @@ impl Values {
         self.primary[..n].copy_from_slice(&name[..n]);
     }
 
+    /// Whether the mode has a primary and an active port (for showing
+    /// `primary`, `active_slave` and friends).
+    pub(crate) fn uses_primary(&self) -> bool {
+        get(OptId::Primary)
+            .check_deps(self.mode(), false, false)
+            .is_ok()
+    }
+
     /// The delays the link monitor counts with.
     pub(crate) fn delays(&self) -> crate::bond_core::link::Delays {
         crate::bond_core::link::Delays {
@@ -140,13 +148,5 @@ impl Config {
     /// The index of the slave whose port is `port`.
     pub(crate) fn index_of(&self, port: &Arc<super::port::Port>) -> Option<usize> {
         self.slaves.iter().position(|s| Arc::ptr_eq(&s.port, port))
-    }
-
-    /// Whether `id` applies to the current mode (for showing `primary`,
-    /// `active_slave` and friends).
-    pub(crate) fn uses_primary(&self) -> bool {
-        get(OptId::Primary)
-            .check_deps(self.mode(), false, false)
-            .is_ok()
     }
 }

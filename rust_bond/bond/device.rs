@@ -8,8 +8,8 @@ use super::port::{self, add_stats, Leave, Port};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::Mode;
 use crate::kext::netdev::{
-    self, iff, DevType, Device, Driver, DrvInfo, ExtAck, LinkSettings, MacAddr, NetDevice, Setup,
-    Stats64, TsInfo, Vlan, WorkId,
+    self, iff, BondIoctl, DevType, Device, Driver, DrvInfo, ExtAck, HwtstampConfig, IfReq,
+    LinkSettings, MacAddr, NetDevice, Setup, Stats64, TsInfo, Vlan, WorkId,
 };
 use crate::kext::netpoll;
 use crate::kext::percpu::PerCpuU32;
@@ -20,7 +20,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::R
 use kernel::alloc::KVec;
 use kernel::new_spinlock;
 use kernel::prelude::*;
-use kernel::sync::{Arc, SpinLock};
+use kernel::sync::{Arc, SpinLock, UniqueArc};
 
 /// A device of this driver.
 pub(crate) type BondDev = Device<BondDriver>;
@@ -93,8 +93,8 @@ impl AtomicStats {
 #[derive(Clone)]
 pub(crate) struct Shown {
     pub(crate) values: Values,
-    /// Interface index of the primary port, 0 for none.
-    pub(crate) primary: u32,
+    /// The primary port, if enslaved.
+    pub(crate) primary: Option<Arc<Port>>,
 }
 
 /// The locked configuration of a bond.
@@ -120,9 +120,11 @@ impl Drop for CfgGuard<'_> {
     fn drop(&mut self) {
         let shown = Shown {
             values: self.guard.values.clone(),
-            primary: self.guard.primary.as_ref().map_or(0, |p| p.dev.ifindex()),
+            primary: self.guard.primary.clone(),
         };
-        *self.bond.shown.lock() = shown;
+        let old = core::mem::replace(&mut *self.bond.shown.lock(), shown);
+        // Outside the spinlock: it may hold the last reference to a port.
+        drop(old);
     }
 }
 
@@ -132,9 +134,10 @@ pub(crate) struct Bond {
     /// Configuration and ports, changed under RTNL. Taken through
     /// [`Bond::lock_cfg`].
     cfg: RtnlCell<Config>,
-    /// What netlink reports of the configuration, published whenever `cfg`
-    /// is unlocked: the net core asks for it from inside changes that
-    /// hold `cfg` (the events they raise), so it cannot take `cfg` itself.
+    /// What netlink, sysfs and /proc report of the configuration,
+    /// published whenever `cfg` is given back: the net core asks for it
+    /// from inside changes that hold `cfg` (the events they raise), and
+    /// readers must not wait for RTNL (bonding.ko's read RCU too).
     #[pin]
     shown: SpinLock<Shown>,
     /// The active port (active-backup), or the one IGMP goes to
@@ -161,7 +164,7 @@ impl Bond {
         let pps = values.get(crate::bond_core::options::OptId::PacketsPerSlave) as u32;
         let shown = Shown {
             values: values.clone(),
-            primary: 0,
+            primary: None,
         };
         try_pin_init!(Bond {
             cfg: RtnlCell::new(Config::new(values)),
@@ -187,16 +190,12 @@ impl Bond {
     }
 
     /// Takes the configuration; giving it back publishes what netlink
-    /// shows. Fails with `EBUSY` if it is taken already: a callback that
-    /// re-enters an operation of the same bond, which would be a bug.
+    /// shows. Fails with `EBUSY` if it is taken already: a callback from
+    /// inside a change of the same bond (an enslave that would loop the
+    /// bond below itself, an event a change of a port raised).
     pub(crate) fn lock_cfg(&self, rtnl: &RtnlHeld) -> Result<CfgGuard<'_>> {
-        match self.cfg.borrow(rtnl) {
-            Some(guard) => Ok(CfgGuard { bond: self, guard }),
-            None => {
-                pr_err!("rust_bond: BUG: a bond's configuration was re-entered; refusing the inner operation\n");
-                Err(EBUSY)
-            }
-        }
+        let guard = self.cfg.borrow(rtnl).ok_or(EBUSY)?;
+        Ok(CfgGuard { bond: self, guard })
     }
 
     /// The configuration as of the last unlock, for netlink.
@@ -210,6 +209,11 @@ impl Bond {
 
     pub(crate) fn set_mode(&self, mode: Mode) {
         self.mode.store(mode as u8, Relaxed);
+    }
+
+    /// The ports as last published, for readers (in enslave order).
+    pub(crate) fn ports<'a>(&'a self, rcu: &'a RcuGuard) -> Option<&'a PortSets> {
+        self.ports.get(rcu)
     }
 
     /// The ports as last published, for an updater that must not take the
@@ -251,18 +255,40 @@ impl Bond {
     /// Publishes the ports of `cfg` to the data path; returns once no
     /// reader can still see the old sets.
     pub(crate) fn publish_ports(&self, cfg: &Config, rtnl: &RtnlHeld) -> Result {
-        let n = cfg.slaves.len();
-        let mut all = KVec::with_capacity(n, GFP_KERNEL)?;
-        let mut tx = KVec::with_capacity(n, GFP_KERNEL)?;
+        let sets = Self::alloc_ports(cfg.slaves.len())?;
+        self.publish_ports_in(sets, cfg, rtnl);
+        Ok(())
+    }
+
+    /// Room for the published sets of `n` ports, taken before a change
+    /// that must not fail after its point of no return (enslave).
+    pub(crate) fn alloc_ports(n: usize) -> Result<UniqueArc<PortSets>> {
+        UniqueArc::new(
+            PortSets {
+                all: KVec::with_capacity(n, GFP_KERNEL)?,
+                tx: KVec::with_capacity(n, GFP_KERNEL)?,
+            },
+            GFP_KERNEL,
+        )
+        .map_err(|_| ENOMEM)
+    }
+
+    /// Publishes the ports of `cfg` in `sets`, which [`Bond::alloc_ports`]
+    /// made (empty) with room for them all: nothing is allocated here.
+    pub(crate) fn publish_ports_in(
+        &self,
+        mut sets: UniqueArc<PortSets>,
+        cfg: &Config,
+        rtnl: &RtnlHeld,
+    ) {
         for s in cfg.slaves.iter() {
-            all.push(s.port.clone(), GFP_KERNEL)?;
+            // Within the capacity: cannot fail.
+            let _ = sets.all.push(s.port.clone(), GFP_NOWAIT);
             if s.port.link() == LinkState::Up && !s.port.is_backup() {
-                tx.push(s.port.clone(), GFP_KERNEL)?;
+                let _ = sets.tx.push(s.port.clone(), GFP_NOWAIT);
             }
         }
-        let sets = Arc::new(PortSets { all, tx }, GFP_KERNEL)?;
-        drop(self.ports.replace(Some(sets), rtnl));
-        Ok(())
+        drop(self.ports.replace(Some(sets.into()), rtnl));
     }
 
     /// The balance-rr port for the next packet (`bond_xmit_roundrobin`):
@@ -329,9 +355,10 @@ impl Driver for BondDriver {
         let cfg = dev.data().lock_cfg(rtnl)?;
         for s in cfg.slaves.iter() {
             if cfg.mode() == Mode::ActiveBackup && !dev.data().active_is(&s.port) {
-                s.port.set_inactive_flags(cfg.values.all_slaves_active());
+                s.port
+                    .set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
             } else {
-                s.port.set_active_flags();
+                s.port.set_active_flags(rtnl);
             }
         }
         if cfg.values.miimon() > 0 {
@@ -367,6 +394,12 @@ impl Driver for BondDriver {
 
     fn uninit(dev: &BondDev, rtnl: &mut RtnlHeld) {
         let Ok(mut cfg) = dev.data().lock_cfg(rtnl) else {
+            // Unregistering runs no change of this bond; should it ever,
+            // the ports would keep their references and say so.
+            pr_err!(
+                "rust_bond: BUG: {} is unregistered from inside its own change\n",
+                dev.name()
+            );
             return;
         };
         port::release_all(dev, &mut cfg, rtnl);
@@ -421,15 +454,46 @@ impl Driver for BondDriver {
     }
 
     fn del_slave(dev: &BondDev, port: &NetDevice, rtnl: &mut RtnlHeld) -> Result {
-        let mut cfg = dev.data().lock_cfg(rtnl)?;
-        let idx = cfg
-            .slaves
-            .iter()
-            .position(|s| s.port.dev.is(port))
-            .ok_or(EINVAL)?;
-        port::release(dev, &mut cfg, idx, Leave::Release, rtnl);
-        Ok(())
+        release_port(dev, port, rtnl)
     }
+
+    fn siocbond(dev: &BondDev, cmd: BondIoctl, ifr: &IfReq<'_>, rtnl: &mut RtnlHeld) -> Result {
+        super::ioctl::ioctl(dev, cmd, ifr, rtnl)
+    }
+
+    /// `bond_hwtstamp_get()`: the active port's configuration.
+    fn hwtstamp_get(dev: &BondDev, cfg: &mut HwtstampConfig<'_>, rtnl: &RtnlHeld) -> Result {
+        let active = dev
+            .data()
+            .active_port(rtnl)
+            .filter(|_| dev.data().mode() == Mode::ActiveBackup);
+        let active = active.ok_or(crate::kext::errno::EOPNOTSUPP())?;
+        cfg.get_lower(&active.dev)?;
+        cfg.set_bonded_phc_index()
+    }
+
+    /// `bond_hwtstamp_set()`: only for callers that know the PHC follows
+    /// the active port; configures that port.
+    fn hwtstamp_set(
+        dev: &BondDev,
+        cfg: &mut HwtstampConfig<'_>,
+        extack: &mut ExtAck,
+        rtnl: &RtnlHeld,
+    ) -> Result {
+        if !cfg.bonded_phc_index() {
+            return Err(crate::kext::errno::EOPNOTSUPP());
+        }
+        let active = dev
+            .data()
+            .active_port(rtnl)
+            .filter(|_| dev.data().mode() == Mode::ActiveBackup);
+        let active = active.ok_or(crate::kext::errno::EOPNOTSUPP())?;
+        cfg.set_lower(&active.dev, extack)?;
+        cfg.set_bonded_phc_index()
+    }
+
+    /// The port's own check applies further down (bonding.ko's choice).
+    const PASSTHRU_FEATURES_CHECK: bool = true;
 
     fn set_mac_address(dev: &BondDev, mac: &MacAddr, rtnl: &mut RtnlHeld) -> Result {
         let cfg = dev.data().lock_cfg(rtnl)?;
@@ -653,6 +717,19 @@ impl Driver for BondDriver {
             super::failover::resend_igmp(dev);
         }
     }
+}
+
+/// Releases `port` from `dev` (`ip link set PORT nomaster`,
+/// `SIOCBONDRELEASE`): `EINVAL` if it is not a port of `dev`.
+pub(crate) fn release_port(dev: &BondDev, port: &NetDevice, rtnl: &RtnlHeld) -> Result {
+    let mut cfg = dev.data().lock_cfg(rtnl)?;
+    let idx = cfg
+        .slaves
+        .iter()
+        .position(|s| s.port.dev.is(port))
+        .ok_or(EINVAL)?;
+    port::release(dev, &mut cfg, idx, Leave::Release, rtnl);
+    Ok(())
 }
 
 fn is_valid_ether_addr(mac: &MacAddr) -> bool {

@@ -117,7 +117,7 @@ pub(crate) fn change_active(
                         ms
                     );
                 }
-                s.set_link(crate::bond_core::link::PortLink::new(LinkState::Up));
+                s.set_link(crate::bond_core::link::PortLink::new(LinkState::Up), rtnl);
             } else if mode == Mode::ActiveBackup {
                 slave_log!(
                     dev_info,
@@ -134,10 +134,10 @@ pub(crate) fn change_active(
     bond.set_active_port(new.clone(), rtnl);
     if mode == Mode::ActiveBackup {
         if let Some(o) = &old {
-            o.set_inactive_flags(cfg.values.all_slaves_active());
+            o.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
         }
         if let Some(n) = &new {
-            n.set_active_flags();
+            n.set_active_flags(rtnl);
             n.failovers.fetch_add(1, Relaxed);
             if cfg.values.fail_over_mac() != 0 {
                 fail_over_mac(dev, cfg, n, old.as_deref(), rtnl);
@@ -313,7 +313,7 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
         Step::Up => {
             port.update_speed_duplex(rtnl);
             if mode == Mode::RoundRobin {
-                port.set_active_flags();
+                port.set_active_flags(rtnl);
             }
             let (speed, duplex) = port.speed_duplex().unwrap_or((0, netdev::DUPLEX_FULL));
             slave_log!(
@@ -331,7 +331,7 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
             let n = port.link_failure_count.load(Relaxed);
             port.link_failure_count.store(n.saturating_add(1), Relaxed);
             if mode == Mode::ActiveBackup {
-                port.set_inactive_flags(cfg.values.all_slaves_active());
+                port.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
             }
             slave_log!(
                 dev_info,
@@ -371,7 +371,7 @@ fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
             // Only the first port back skips updelay.
             no_active = false;
         }
-        cfg.slaves[i].set_link(link);
+        cfg.slaves[i].set_link(link, rtnl);
         changed |= before != link.state;
         reselect |= apply(dev, cfg, i, step, rtnl);
     }
@@ -423,7 +423,7 @@ pub(crate) fn port_event(dev: &BondDev, cfg: &mut Config, port: &Arc<Port>, rtnl
     let mut link = cfg.slaves[i].link;
     let before = link.state;
     let step = link.event(ok, cfg.values.delays(), no_active);
-    cfg.slaves[i].set_link(link);
+    cfg.slaves[i].set_link(link, rtnl);
     let reselect = apply(dev, cfg, i, step, rtnl);
     settle(dev, cfg, reselect, before != link.state, rtnl);
 }

@@ -5,8 +5,7 @@
 //! formats and errors (`bond_sysfs.c`); a write sets the option as
 //! netlink does ([`super::setopt`]).
 
-use super::config::Config;
-use super::device::BondDev;
+use super::device::{BondDev, Shown};
 use super::port::{BondRx, Counter};
 use super::setopt::{set_option, Input};
 use crate::bond_core::options::{self, BondOption, OptId, Show};
@@ -82,10 +81,7 @@ impl DeviceFiles for BondFiles {
             // The 802.3ad status files: empty outside 802.3ad.
             return Ok(());
         };
-        // As bonding's sysfs: try RTNL, or restart the read.
-        let rtnl = rtnl::lock_or_restart()?;
-        let cfg = dev.data().lock_cfg(&rtnl)?;
-        let _ = show_option(dev, &cfg, opt, out);
+        let _ = show_option(dev, &dev.data().shown(), opt, out);
         Ok(())
     }
 
@@ -103,20 +99,23 @@ impl DeviceFiles for BondFiles {
     }
 }
 
+/// Shows option `opt` from what the bond published, without RTNL or its
+/// configuration (bonding.ko's readers use RCU too).
 fn show_option(
     dev: &BondDev,
-    cfg: &Config,
+    shown: &Shown,
     opt: &BondOption,
     out: &mut SysfsBuf<'_>,
 ) -> core::fmt::Result {
-    let v = &cfg.values;
+    let v = &shown.values;
+    let rcu = RcuGuard::lock();
+    let ports = dev.data().ports(&rcu).map_or(&[][..], |s| &s.all[..]);
     match (opt.id, opt.show) {
-        (OptId::Slaves, _) => write_list(out, cfg.slaves.iter().map(|s| s.name())),
-        (OptId::Primary, _) => write_list(out, cfg.primary.iter().map(|p| p.dev.name())),
+        (OptId::Slaves, _) => write_list(out, ports.iter().map(|p| p.dev.name())),
+        (OptId::Primary, _) => write_list(out, shown.primary.iter().map(|p| p.dev.name())),
         (OptId::ActiveSlave, _) => {
-            let rcu = RcuGuard::lock();
             let active = dev.data().active_name(&rcu);
-            write_list(out, active.filter(|_| cfg.uses_primary()).into_iter())
+            write_list(out, active.filter(|_| v.uses_primary()).into_iter())
         }
         (OptId::QueueId, _) => {
             // "name:queue" for each port; every port has queue 0.
@@ -126,7 +125,7 @@ fn show_option(
                     write!(f, "{}:0", self.0)
                 }
             }
-            write_list(out, cfg.slaves.iter().map(|s| Queue0(s.name())))
+            write_list(out, ports.iter().map(|p| Queue0(p.dev.name())))
         }
         (OptId::Updelay | OptId::Downdelay | OptId::PeerNotifDelay, _) => {
             writeln!(out, "{}", v.delay_ms(opt.id))

@@ -7,6 +7,7 @@ mod config;
 mod device;
 mod failover;
 mod files;
+mod ioctl;
 mod netlink;
 mod params;
 mod port;
@@ -162,62 +163,83 @@ impl NetdevNotifier for Events {
         let Some(bond) = BondDev::try_from(&port.bond) else {
             return Ok(());
         };
-        match event {
-            NetdevEvent::Unregister => {
-                let mut cfg = bond.data().lock_cfg(rtnl)?;
-                if let Some(i) = cfg.index_of(&port) {
-                    port::release(bond, &mut cfg, i, Leave::Unregister, rtnl);
-                }
+        if port_event(event, dev, bond, &port, rtnl).is_err() {
+            // The bond's configuration is taken: the event comes from inside
+            // a change of the bond itself (closing a port closes a VLAN on
+            // it that is a port too, say). The link monitor looks again at
+            // once; an unregister is announced again until the port is
+            // released. Never stop the chain for the notifiers after us.
+            if bond.data().shown().values.miimon() > 0 && bond.running() {
+                bond.schedule(device::MONITOR, 0);
             }
-            NetdevEvent::Up | NetdevEvent::Change | NetdevEvent::Down => {
-                if event != NetdevEvent::Down {
-                    port.update_speed_duplex(rtnl);
-                }
-                let mut cfg = bond.data().lock_cfg(rtnl)?;
-                failover::port_event(bond, &mut cfg, &port, rtnl);
-            }
-            NetdevEvent::FeatChange => bond.data().compute_features(bond, rtnl),
-            // A port (say, a bond below this one) asks for IGMP reports:
-            // they go out through the bond (bonding.ko passes it up too).
-            NetdevEvent::ResendIgmp => bond.notify(netdev::event::RESEND_IGMP, rtnl),
-            NetdevEvent::ChangeName => {
-                let mut cfg = bond.data().lock_cfg(rtnl)?;
-                if cfg.mode() != crate::bond_core::options::Mode::ActiveBackup
-                    || cfg.values.primary().is_empty()
-                {
-                    return Ok(());
-                }
-                let was_primary = cfg.primary.is_some();
-                if cfg
-                    .primary
-                    .as_ref()
-                    .is_some_and(|p| kernel::sync::Arc::ptr_eq(p, &port))
-                {
-                    cfg.primary = None;
-                } else if dev.name().as_bytes() == cfg.values.primary() {
-                    cfg.primary = Some(port.clone());
-                } else {
-                    return Ok(());
-                }
-                // bonding.ko's message, with its argument as it has it.
-                if was_primary {
-                    dev_info!(
-                        bond,
-                        "Primary slave changed to {}, reselecting active slave\n",
-                        dev.name()
-                    );
-                } else {
-                    dev_info!(
-                        bond,
-                        "Primary slave changed to none, reselecting active slave\n"
-                    );
-                }
-                failover::select_active(bond, &mut cfg, rtnl);
-            }
-            _ => {}
         }
         Ok(())
     }
+}
+
+/// Handles `event` of `dev`, a port of `bond`.
+fn port_event(
+    event: NetdevEvent,
+    dev: &NetDevice,
+    bond: &BondDev,
+    port: &kernel::sync::Arc<port::Port>,
+    rtnl: &mut RtnlHeld,
+) -> Result {
+    match event {
+        NetdevEvent::Unregister => {
+            let mut cfg = bond.data().lock_cfg(rtnl)?;
+            if let Some(i) = cfg.index_of(port) {
+                port::release(bond, &mut cfg, i, Leave::Unregister, rtnl);
+            }
+        }
+        NetdevEvent::Up | NetdevEvent::Change | NetdevEvent::Down => {
+            if event != NetdevEvent::Down {
+                port.update_speed_duplex(rtnl);
+            }
+            let mut cfg = bond.data().lock_cfg(rtnl)?;
+            failover::port_event(bond, &mut cfg, port, rtnl);
+        }
+        NetdevEvent::FeatChange => bond.data().compute_features(bond, rtnl),
+        // A port (say, a bond below this one) asks for IGMP reports:
+        // they go out through the bond (bonding.ko passes it up too).
+        NetdevEvent::ResendIgmp => bond.notify(netdev::event::RESEND_IGMP, rtnl),
+        NetdevEvent::ChangeName => {
+            let mut cfg = bond.data().lock_cfg(rtnl)?;
+            if cfg.mode() != crate::bond_core::options::Mode::ActiveBackup
+                || cfg.values.primary().is_empty()
+            {
+                return Ok(());
+            }
+            let was_primary = cfg.primary.is_some();
+            if cfg
+                .primary
+                .as_ref()
+                .is_some_and(|p| kernel::sync::Arc::ptr_eq(p, port))
+            {
+                cfg.primary = None;
+            } else if dev.name().as_bytes() == cfg.values.primary() {
+                cfg.primary = Some(port.clone());
+            } else {
+                return Ok(());
+            }
+            // bonding.ko's message, with its argument as it has it.
+            if was_primary {
+                dev_info!(
+                    bond,
+                    "Primary slave changed to {}, reselecting active slave\n",
+                    dev.name()
+                );
+            } else {
+                dev_info!(
+                    bond,
+                    "Primary slave changed to none, reselecting active slave\n"
+                );
+            }
+            failover::select_active(bond, &mut cfg, rtnl);
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The loaded module.
@@ -269,7 +291,10 @@ impl kernel::Module for RustBond {
 
 impl Drop for RustBond {
     fn drop(&mut self) {
-        // Unregistering the kind deletes every bond (they all carry it).
+        // First nothing may create a bond any more: bonding_masters goes
+        // (waiting for writes in progress), then the kind, whose
+        // unregistering deletes every bond (they all carry it).
+        self.masters.take();
         self.link.take();
         {
             let mut rtnl = Rtnl::lock();
@@ -277,7 +302,6 @@ impl Drop for RustBond {
             // Releasing RTNL frees the bonds before anything else goes.
         }
         self.events.take();
-        self.masters.take();
         let mut rtnl = Rtnl::lock();
         GLOBALS.get_mut(&mut rtnl).take();
     }

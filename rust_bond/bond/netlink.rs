@@ -307,8 +307,8 @@ fn fill(dev: &BondDev, shown: &Shown, msg: &mut Msg<'_>) -> Result {
     msg.put_u32(sys::IFLA_BOND_ARP_INTERVAL, u32_of(OptId::ArpInterval))?;
     msg.put_u32(sys::IFLA_BOND_ARP_VALIDATE, u32_of(OptId::ArpValidate))?;
     msg.put_u32(sys::IFLA_BOND_ARP_ALL_TARGETS, u32_of(OptId::ArpAllTargets))?;
-    if shown.primary != 0 {
-        msg.put_u32(sys::IFLA_BOND_PRIMARY, shown.primary)?;
+    if let Some(p) = &shown.primary {
+        msg.put_u32(sys::IFLA_BOND_PRIMARY, p.dev.ifindex())?;
     }
     msg.put_u8(
         sys::IFLA_BOND_PRIMARY_RESELECT,
@@ -403,6 +403,11 @@ impl LinkDriver for BondDriver {
             set(dev, OptId::QueueId, input, a, extack, rtnl)?;
         }
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_PRIO) {
+            // bonding.ko checks the mode first (prio is for the modes that
+            // select an active port).
+            if dev.data().mode() != crate::bond_core::options::Mode::ActiveBackup {
+                return Err(refuse(not_in_mode(dev, "prio"), a, extack));
+            }
             // Per-port priorities (for selecting the active port) are not
             // implemented: every port has 0.
             if a.i32() != 0 {

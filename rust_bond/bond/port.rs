@@ -102,15 +102,30 @@ impl Port {
     }
 
     /// `bond_set_slave_active_flags()`.
-    pub(crate) fn set_active_flags(&self) {
-        self.backup.store(false, Relaxed);
+    pub(crate) fn set_active_flags(&self, rtnl: &RtnlHeld) {
+        let was_backup = self.backup.swap(false, Relaxed);
         self.inactive.store(false, Relaxed);
+        if was_backup {
+            self.lower_state_changed(rtnl);
+        }
     }
 
     /// `bond_set_slave_inactive_flags()`.
-    pub(crate) fn set_inactive_flags(&self, all_slaves_active: bool) {
-        self.backup.store(true, Relaxed);
+    pub(crate) fn set_inactive_flags(&self, all_slaves_active: bool, rtnl: &RtnlHeld) {
+        let was_backup = self.backup.swap(true, Relaxed);
         self.inactive.store(!all_slaves_active, Relaxed);
+        if !was_backup {
+            self.lower_state_changed(rtnl);
+        }
+    }
+
+    /// Tells the stack the port's link and transmit state
+    /// (`bond_lower_state_changed()`: `NETDEV_CHANGELOWERSTATE`, which
+    /// `ip monitor` sees as a link message of the port).
+    fn lower_state_changed(&self, rtnl: &RtnlHeld) {
+        let link_up = matches!(self.link(), LinkState::Up | LinkState::Fail);
+        self.dev
+            .lower_state_changed(link_up, !self.is_backup(), rtnl);
     }
 
     /// `all_slaves_active` changed: backups deliver (or stop).
@@ -182,9 +197,14 @@ pub(crate) struct Slave {
 }
 
 impl Slave {
-    pub(crate) fn set_link(&mut self, link: PortLink) {
+    pub(crate) fn set_link(&mut self, link: PortLink, rtnl: &RtnlHeld) {
+        let up = |s: LinkState| matches!(s, LinkState::Up | LinkState::Fail);
+        let changed = up(self.link.state) != up(link.state);
         self.link = link;
         self.port.link.store(link.state.to_u8(), Relaxed);
+        if changed {
+            self.port.lower_state_changed(rtnl);
+        }
     }
 
     pub(crate) fn name(&self) -> DevName {
@@ -313,6 +333,7 @@ pub(crate) fn enslave(
     // Room for the new slave now, so that nothing can fail after the port
     // is taken over.
     cfg.slaves.reserve(1, GFP_KERNEL)?;
+    let sets = Bond::alloc_ports(cfg.slaves.len() + 1)?;
     let first = cfg.slaves.is_empty();
     if first && dev.addr_assign_type() == NET_ADDR_RANDOM {
         dev.take_mac(&pdev.addr(), rtnl)?;
@@ -457,10 +478,10 @@ pub(crate) fn enslave(
         link,
         orig_mtu,
     };
-    slave.set_link(link);
+    slave.set_link(link, rtnl);
     match mode {
-        Mode::ActiveBackup => port.set_inactive_flags(cfg.values.all_slaves_active()),
-        _ => port.set_active_flags(),
+        Mode::ActiveBackup => port.set_inactive_flags(cfg.values.all_slaves_active(), rtnl),
+        _ => port.set_active_flags(rtnl),
     }
 
     if !dev.lro() {
@@ -519,7 +540,7 @@ pub(crate) fn enslave(
     {
         bond.set_active_port(Some(port.clone()), rtnl);
     }
-    bond.publish_ports(cfg, rtnl)?;
+    bond.publish_ports_in(sets, cfg, rtnl);
     super::failover::set_carrier(dev, cfg);
     if mode == Mode::ActiveBackup {
         super::failover::select_active(dev, cfg, rtnl);
@@ -574,7 +595,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     };
     let port = slave.port.clone();
     let pdev: &NetDevice = &port.dev;
-    port.set_inactive_flags(cfg.values.all_slaves_active());
+    port.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
     drop(slave.files.take());
     bond.released.add(&port.stats_since_enslaved());
     if let Some(rx) = slave.rx.take() {
@@ -646,7 +667,12 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     if !fom_active {
         let _ = pdev.set_mac(&port.perm_addr, rtnl);
     }
-    let _ = pdev.set_mtu(slave.orig_mtu, rtnl);
+    if how == Leave::Unregister {
+        // The port is going away: no MTU change to announce (bonding.ko).
+        pdev.set_mtu_unregistering(slave.orig_mtu, rtnl);
+    } else {
+        let _ = pdev.set_mtu(slave.orig_mtu, rtnl);
+    }
 }
 
 /// Releases every port (the bond is being deleted).

@@ -2,8 +2,7 @@
 
 //! `/proc/net/bonding/<bond>`, line for line as `bond_procfs.c` prints it.
 
-use super::config::Config;
-use super::device::BondDev;
+use super::device::{BondDev, Shown};
 use crate::bond_core::options::{get, Mode, OptId};
 use crate::kext::netdev::{Mac, NetDevice};
 use crate::kext::print::dev_warn;
@@ -20,18 +19,16 @@ pub(crate) struct BondProc;
 impl ProcShow for BondProc {
     fn show(dev: &NetDevice, out: &mut SeqBuf) -> Result {
         let dev = BondDev::try_from(dev).ok_or(ENODEV)?;
-        // Blocking on RTNL here could deadlock with an unregister that waits
-        // for this file's readers: try it, or restart the read.
-        let rtnl = crate::kext::rtnl::lock_or_restart()?;
-        let cfg = dev.data().lock_cfg(&rtnl)?;
-        let _ = print(dev, &cfg, out);
+        let _ = print(dev, &dev.data().shown(), out);
         Ok(())
     }
 }
 
-fn print(dev: &BondDev, cfg: &Config, out: &mut SeqBuf) -> core::fmt::Result {
-    let v = &cfg.values;
-    let mode = cfg.mode();
+/// Prints from what the bond published, without RTNL or its
+/// configuration, as bonding.ko's RCU reader does.
+fn print(dev: &BondDev, shown: &Shown, out: &mut SeqBuf) -> core::fmt::Result {
+    let v = &shown.values;
+    let mode = v.mode();
     // bonding prints its version (the kernel release); rust_bond names
     // itself in the same line.
     writeln!(
@@ -49,8 +46,9 @@ fn print(dev: &BondDev, cfg: &Config, out: &mut SeqBuf) -> core::fmt::Result {
         )?;
     }
     writeln!(out)?;
-    if cfg.uses_primary() {
-        match &cfg.primary {
+    let rcu = RcuGuard::lock();
+    if v.uses_primary() {
+        match &shown.primary {
             Some(p) => writeln!(
                 out,
                 "Primary Slave: {} (primary_reselect {})",
@@ -61,7 +59,6 @@ fn print(dev: &BondDev, cfg: &Config, out: &mut SeqBuf) -> core::fmt::Result {
             )?,
             None => writeln!(out, "Primary Slave: None")?,
         }
-        let rcu = RcuGuard::lock();
         match dev.data().active_name(&rcu) {
             Some(n) => writeln!(out, "Currently Active Slave: {}", n)?,
             None => writeln!(out, "Currently Active Slave: None")?,
@@ -80,9 +77,9 @@ fn print(dev: &BondDev, cfg: &Config, out: &mut SeqBuf) -> core::fmt::Result {
         "Peer Notification Delay (ms): {}",
         v.delay_ms(OptId::PeerNotifDelay)
     )?;
-    for s in cfg.slaves.iter() {
-        let p = &s.port;
-        writeln!(out, "\nSlave Interface: {}", s.name())?;
+    let ports = dev.data().ports(&rcu).map_or(&[][..], |s| &s.all[..]);
+    for p in ports {
+        writeln!(out, "\nSlave Interface: {}", p.dev.name())?;
         writeln!(out, "MII Status: {}", p.link().name())?;
         match p.speed_duplex() {
             Some((speed, duplex)) => {

@@ -234,6 +234,13 @@ impl NetDevice {
         to_result(unsafe { sys::dev_set_mtu(self.as_raw(), mtu as c_int) })
     }
 
+    /// Sets the MTU without the checks and notifications of `set_mtu`
+    /// (`__dev_set_mtu()`), for a device being unregistered.
+    pub(crate) fn set_mtu_unregistering(&self, mtu: u32, _rtnl: &RtnlHeld) {
+        // SAFETY: RTNL is held; a live device.
+        let _ = unsafe { sys::__dev_set_mtu(self.as_raw(), mtu as i32) };
+    }
+
     /// Changes the MAC address as `ip link set address` does.
     pub(crate) fn set_mac(&self, mac: &MacAddr, _rtnl: &RtnlHeld) -> Result {
         let mut sa = sys::sockaddr {
@@ -434,6 +441,17 @@ impl NetDevice {
         unsafe { sys::call_netdevice_notifiers(event as _, self.as_raw()) };
     }
 
+    /// Reports this lower device's link and transmit state to the stack
+    /// (`netdev_lower_state_changed()`, a LAG port's state).
+    pub(crate) fn lower_state_changed(&self, link_up: bool, tx_enabled: bool, _rtnl: &RtnlHeld) {
+        let mut info = sys::netdev_lag_lower_state_info::default();
+        info.set_link_up(link_up.into());
+        info.set_tx_enabled(tx_enabled.into());
+        // SAFETY: RTNL is held, as the notifier chain requires; a live
+        // device; `info` is only read during the call.
+        unsafe { sys::netdev_lower_state_changed(self.as_raw(), (&raw mut info).cast()) }
+    }
+
     /// Lets VLAN `vid` of `proto` in through this device's filter
     /// (`vlan_vid_add()`, counted per id).
     pub(crate) fn vlan_vid_add(&self, vlan: Vlan, _rtnl: &RtnlHeld) -> Result {
@@ -458,6 +476,57 @@ impl NetDevice {
     pub(crate) fn vlan_vids_del_by(&self, by: &NetDevice, _rtnl: &RtnlHeld) {
         // SAFETY: RTNL is held; both devices live.
         unsafe { sys::vlan_vids_del_by_dev(self.as_raw(), by.as_raw()) }
+    }
+}
+
+/// The bonding ioctls (`SIOCBOND*`), as `ndo_siocbond` receives them.
+/// The core checked `CAP_NET_ADMIN` for those that change something.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BondIoctl {
+    Enslave,
+    Release,
+    SetHwAddr,
+    ChangeActive,
+    InfoQuery,
+    SlaveInfoQuery,
+}
+
+impl BondIoctl {
+    fn from_raw(cmd: c_int) -> Option<Self> {
+        Some(match cmd as u32 {
+            sys::SIOCBONDENSLAVE => Self::Enslave,
+            sys::SIOCBONDRELEASE => Self::Release,
+            sys::SIOCBONDSETHWADDR => Self::SetHwAddr,
+            sys::SIOCBONDCHANGEACTIVE => Self::ChangeActive,
+            sys::SIOCBONDINFOQUERY => Self::InfoQuery,
+            sys::SIOCBONDSLAVEINFOQUERY => Self::SlaveInfoQuery,
+            _ => return None,
+        })
+    }
+}
+
+/// The `struct ifreq` of an interface ioctl, copied into the kernel.
+pub(crate) struct IfReq<'a>(&'a sys::ifreq);
+
+impl IfReq<'_> {
+    /// `ifr_slave`: the port an ioctl names, up to its NUL.
+    pub(crate) fn slave_name(&self) -> &[u8] {
+        // SAFETY: Every member of the union is plain bytes or a pointer;
+        // reading the name's bytes is always defined.
+        let name = unsafe { self.0.ifr_ifru.ifru_slave.as_ref() };
+        // SAFETY: `c_char` and `u8` have the same layout.
+        let bytes: &[u8] = unsafe { core::slice::from_raw_parts(name.as_ptr().cast(), name.len()) };
+        let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+        &bytes[..end]
+    }
+
+    /// `len` bytes of the caller's memory at `ifr_data`, to read and
+    /// write (checked at each access, as `copy_from_user` does).
+    pub(crate) fn user_data(&self, len: usize) -> kernel::uaccess::UserSlice {
+        // SAFETY: As in `slave_name`; the pointer is only used as a user
+        // address, which `UserSlice` checks.
+        let ptr = unsafe { *self.0.ifr_ifru.ifru_data.as_ref() };
+        kernel::uaccess::UserSlice::new(ptr as usize, len)
     }
 }
 
@@ -712,6 +781,54 @@ pub(crate) fn so_timestamping_of(dev: &NetDevice) -> Result<u32> {
     Ok(info.so_timestamping)
 }
 
+/// A hardware time stamping configuration being read or set
+/// (`struct kernel_hwtstamp_config`), passed on to a lower device.
+pub(crate) struct HwtstampConfig<'a>(&'a mut sys::kernel_hwtstamp_config);
+
+impl HwtstampConfig<'_> {
+    /// Whether the caller knows that the PHC index of a bond is that of
+    /// its active port (`HWTSTAMP_FLAG_BONDED_PHC_INDEX`).
+    pub(crate) fn bonded_phc_index(&self) -> bool {
+        self.0.flags & sys::hwtstamp_flags_HWTSTAMP_FLAG_BONDED_PHC_INDEX as i32 != 0
+    }
+
+    /// Reads the configuration of `lower` (`generic_hwtstamp_get_lower()`).
+    pub(crate) fn get_lower(&mut self, lower: &NetDevice) -> Result {
+        // SAFETY: RTNL is held by the ioctl path that called us; `lower`
+        // is live (the caller holds a reference).
+        to_result(unsafe { sys::generic_hwtstamp_get_lower(lower.as_raw(), self.0) })
+    }
+
+    /// Sets the configuration on `lower` (`generic_hwtstamp_set_lower()`).
+    pub(crate) fn set_lower(&mut self, lower: &NetDevice, extack: &mut ExtAck) -> Result {
+        // SAFETY: As in `get_lower`; the extack may be null.
+        to_result(unsafe { sys::generic_hwtstamp_set_lower(lower.as_raw(), self.0, extack.0) })
+    }
+
+    /// Marks the answer with `HWTSTAMP_FLAG_BONDED_PHC_INDEX`, in the
+    /// user's copy if a legacy lower driver already wrote it there
+    /// (`bond_set_phc_index_flag()`).
+    pub(crate) fn set_bonded_phc_index(&mut self) -> Result {
+        let flag = sys::hwtstamp_flags_HWTSTAMP_FLAG_BONDED_PHC_INDEX as i32;
+        if !self.0.copied_to_user {
+            self.0.flags |= flag;
+            return Ok(());
+        }
+        // SAFETY: `copied_to_user` means `ifr` is the ioctl's request,
+        // whose `ifr_data` is the user's `struct hwtstamp_config`.
+        let data = unsafe { *(*self.0.ifr).ifr_ifru.ifru_data.as_ref() };
+        let len = core::mem::size_of::<sys::hwtstamp_config>();
+        let (mut from, mut to) =
+            kernel::uaccess::UserSlice::new(data as usize, len).reader_writer();
+        let mut buf = [0u8; 12];
+        from.read_slice(&mut buf[..len])?;
+        // `flags` is the first `int` of `struct hwtstamp_config`.
+        let flags = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) | flag;
+        buf[..4].copy_from_slice(&flags.to_ne_bytes());
+        to.write_slice(&buf[..len])
+    }
+}
+
 /// `SOF_TIMESTAMPING_TX_SOFTWARE`.
 pub(crate) const TS_TX_SOFTWARE: u32 = sys::SOF_TIMESTAMPING_TX_SOFTWARE;
 /// `SPEED_UNKNOWN`.
@@ -830,6 +947,40 @@ pub(crate) trait Driver: Sized + 'static {
     fn poll_controller(_dev: &Device<Self>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// `ndo_siocbond`: one of bonding's ioctls on the device; RTNL is held.
+    fn siocbond(
+        _dev: &Device<Self>,
+        _cmd: BondIoctl,
+        _ifr: &IfReq<'_>,
+        _rtnl: &mut RtnlHeld,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_hwtstamp_get`: the hardware time stamping configuration.
+    fn hwtstamp_get(
+        _dev: &Device<Self>,
+        _cfg: &mut HwtstampConfig<'_>,
+        _rtnl: &RtnlHeld,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_hwtstamp_set`: configures hardware time stamping.
+    fn hwtstamp_set(
+        _dev: &Device<Self>,
+        _cfg: &mut HwtstampConfig<'_>,
+        _extack: &mut ExtAck,
+        _rtnl: &RtnlHeld,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Whether the device's offloads apply to any packet as they are
+    /// (`ndo_features_check = passthru_features_check`): an upper device
+    /// whose lower device checks the packet again.
+    const PASSTHRU_FEATURES_CHECK: bool = false;
 
     /// ethtool's `get_drvinfo` (`ethtool -i`).
     fn drvinfo(_dev: &Device<Self>) -> DrvInfo {
@@ -1046,6 +1197,26 @@ impl<T: Driver> Adapter<T> {
         } else {
             None
         },
+        ndo_siocbond: if T::HAS_SIOCBOND {
+            Some(Self::siocbond)
+        } else {
+            None
+        },
+        ndo_hwtstamp_get: if T::HAS_HWTSTAMP_GET {
+            Some(Self::hwtstamp_get)
+        } else {
+            None
+        },
+        ndo_hwtstamp_set: if T::HAS_HWTSTAMP_SET {
+            Some(Self::hwtstamp_set)
+        } else {
+            None
+        },
+        ndo_features_check: if T::PASSTHRU_FEATURES_CHECK {
+            Some(sys::passthru_features_check)
+        } else {
+            None
+        },
         #[cfg(CONFIG_NET_POLL_CONTROLLER)]
         ndo_netpoll_setup: if T::HAS_NETPOLL_SETUP {
             Some(Self::netpoll_setup)
@@ -1245,6 +1416,56 @@ impl<T: Driver> Adapter<T> {
     ) -> c_int {
         // SAFETY: RTNL is held (`vlan_vid_del`); a registered `T` device.
         unsafe { with_rtnl::<T>(dev, |d, r| T::vlan_rx_kill_vid(d, Vlan { proto, vid }, r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `dev_ifsioc` under RTNL on a device of this driver, with
+    /// the caller's `ifreq` copied into the kernel.
+    unsafe extern "C" fn siocbond(
+        dev: *mut sys::net_device,
+        ifr: *mut sys::ifreq,
+        cmd: c_int,
+    ) -> c_int {
+        let Some(cmd) = BondIoctl::from_raw(cmd) else {
+            return super::errno::EOPNOTSUPP().to_errno();
+        };
+        // SAFETY: RTNL is held; a registered `T` device; `ifr` is the
+        // kernel's copy, live for the call.
+        unsafe { with_rtnl::<T>(dev, |d, r| T::siocbond(d, cmd, &IfReq(&*ifr), r)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the time stamping ioctl or netlink paths under RTNL on a
+    /// device of this driver, with the kernel's configuration struct.
+    unsafe extern "C" fn hwtstamp_get(
+        dev: *mut sys::net_device,
+        cfg: *mut sys::kernel_hwtstamp_config,
+    ) -> c_int {
+        // SAFETY: RTNL is held; a registered `T` device; `cfg` is live and
+        // writable for the call.
+        unsafe {
+            with_rtnl::<T>(dev, |d, r| {
+                T::hwtstamp_get(d, &mut HwtstampConfig(&mut *cfg), r)
+            })
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `hwtstamp_get`; `extack` may be null.
+    unsafe extern "C" fn hwtstamp_set(
+        dev: *mut sys::net_device,
+        cfg: *mut sys::kernel_hwtstamp_config,
+        extack: *mut sys::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: As for `hwtstamp_get`; the extack lives for the call.
+        unsafe {
+            with_rtnl::<T>(dev, |d, r| {
+                T::hwtstamp_set(d, &mut HwtstampConfig(&mut *cfg), &mut ExtAck(extack), r)
+            })
+        }
     }
 
     /// # Safety

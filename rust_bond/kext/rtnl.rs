@@ -155,13 +155,19 @@ impl<T> RtnlCell<T> {
             .compare_exchange(false, true, Acquire, Relaxed)
             .ok()
             // INVARIANT: `busy` is set, and cleared when the borrow drops.
-            .map(|_| RtnlBorrow { cell: self })
+            .map(|_| RtnlBorrow {
+                cell: self,
+                _t: PhantomData,
+            })
     }
 }
 
 /// The one borrow of an [`RtnlCell`]; gives it back when dropped.
 pub(crate) struct RtnlBorrow<'a, T> {
     cell: &'a RtnlCell<T>,
+    /// It hands out `&T` and `&mut T`: shareable between threads only as
+    /// far as those are.
+    _t: PhantomData<&'a mut T>,
 }
 
 impl<T> core::ops::Deref for RtnlBorrow<'_, T> {

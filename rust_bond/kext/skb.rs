@@ -37,12 +37,15 @@ impl SkBuff {
     /// fixed port in balance-rr).
     pub(crate) fn is_igmp(&mut self) -> bool {
         let skb = self.as_raw();
-        // SAFETY: We own a valid skb; `pskb_may_pull` makes the IP header
-        // linear before `ip_hdr` reads it.
+        // SAFETY: We own a valid skb; `pskb_may_pull` makes everything up
+        // to the end of the IP header linear (`skb->data` is at the MAC
+        // header on transmit) before `ip_hdr` reads it.
         unsafe {
+            let end = sys::skb_network_offset(skb) + core::mem::size_of::<sys::iphdr>() as i32;
             (*skb).__bindgen_anon_4.__bindgen_anon_1.as_ref().protocol
                 == (sys::ETH_P_IP as u16).to_be()
-                && sys::pskb_may_pull(skb, core::mem::size_of::<sys::iphdr>() as u32)
+                && end > 0
+                && sys::pskb_may_pull(skb, end as u32)
                 && (*sys::ip_hdr(skb)).protocol == sys::IPPROTO_IGMP as u8
         }
     }

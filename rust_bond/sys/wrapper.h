@@ -10,6 +10,7 @@
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_bonding.h>
+#include <linux/sockios.h>
 #include <linux/if_vlan.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
@@ -22,6 +23,7 @@
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <linux/ethtool.h>
+#include <linux/net_tstamp.h>
 #include <linux/ip.h>
 #include <linux/proc_fs.h>
 #include <linux/random.h>
