@@ -80,25 +80,6 @@ hw_reset() {
 	return 0
 }
 
-# hw_ports: the emulated NICs as a topology like mk_ports': hw0 and hw1
-# for the bond, their cable peers hwp0 and hwp1 up in namespace "peer" on
-# bridge br0 (192.0.2.2/24, MAC 02:00:00:00:00:fe).
-hw_ports() {
-	local i
-	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip netns add peer
-	ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n peer link set lo up
-	ip -n peer link add br0 address 02:00:00:00:00:fe type bridge
-	ip -n peer link set br0 type bridge forward_delay 0
-	for i in 0 1; do
-		ip link set hwp$i netns peer
-		ip -n peer link set hwp$i master br0 up
-	done
-	ip -n peer link set br0 up
-	ip -n peer addr add 192.0.2.2/24 dev br0
-}
-
 # run_test NAME: run test function NAME in a subshell with errexit; it
 # passes if it returns 0 and the kernel log it produced has no bug report.
 run_test() {
@@ -152,11 +133,11 @@ unload_driver() {
 	case $1 in bonding) rmmod bonding ;; rust) rmmod rust_bond ;; esac
 }
 
-# mk_ports N: ports eth0..eth<N-1> (down, MACs 02:00:00:00:00:<i+1, hex>),
-# each a veth whose peer p<i> is up in namespace "peer" on bridge br0,
-# which has 192.0.2.2/24 and MAC 02:00:00:00:00:fe.
-mk_ports() {
-	local i
+# peer_bridge ADD N: namespace "peer" with bridge br0 (MAC
+# 02:00:00:00:00:fe), then "ADD I" for I in 0..N-1 (which puts the peer end
+# of port I there, on br0, up), then br0 up with 192.0.2.2/24.
+peer_bridge() {
+	local add=$1 n=$2 i
 	# No IPv6 chatter (router/neighbour solicitations, MLD): the tests
 	# count frames.
 	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -165,12 +146,27 @@ mk_ports() {
 	ip -n peer link set lo up
 	ip -n peer link add br0 address 02:00:00:00:00:fe type bridge
 	ip -n peer link set br0 type bridge forward_delay 0
-	for ((i = 0; i < $1; i++)); do
-		ip link add eth$i address "$(printf '02:00:00:00:00:%02x' $((i + 1)))" type veth peer name p$i netns peer
-		ip -n peer link set p$i master br0 up
-	done
+	for ((i = 0; i < n; i++)); do "$add" "$i"; done
 	ip -n peer link set br0 up
 	ip -n peer addr add 192.0.2.2/24 dev br0
+}
+
+# mk_ports N: ports eth0..eth<N-1> (down, MACs 02:00:00:00:00:<i+1, hex>),
+# each a veth whose peer p<i> is up in namespace "peer" on bridge br0,
+# which has 192.0.2.2/24 and MAC 02:00:00:00:00:fe.
+mk_ports() { peer_bridge veth_port "$1"; }
+veth_port() {
+	ip link add "eth$1" address "$(printf '02:00:00:00:00:%02x' $(($1 + 1)))" type veth peer name "p$1" netns peer
+	ip -n peer link set "p$1" master br0 up
+}
+
+# hw_ports: the emulated NICs as a topology like mk_ports': hw0 and hw1
+# for the bond, their cable peers hwp0 and hwp1 up in namespace "peer" on
+# bridge br0 (192.0.2.2/24, MAC 02:00:00:00:00:fe).
+hw_ports() { peer_bridge hw_port 2; }
+hw_port() {
+	ip link set "hwp$1" netns peer
+	ip -n peer link set "hwp$1" master br0 up
 }
 
 # now_ms: a clock in milliseconds, for timing a change.

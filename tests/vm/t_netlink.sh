@@ -152,3 +152,16 @@ test_kind_bond_is_exclusive() {
 	[ ! -e /sys/class/net/bond7 ] || fail "bond7 outlived the module"
 	expect_eq "$(cat /sys/class/net/eth0/address)" 02:00:00:00:00:01 "eth0's MAC after rmmod"
 }
+
+# IFLA_BOND_SLAVE_PRIO on a port of a balance-rr bond: the mode check
+# comes first (EACCES), as in bonding.ko.
+scenario_prio_rr() {
+	mk_ports 1
+	ip link set eth0 master bond0
+	ip link set eth0 type bond_slave prio 5 2>&1 || true
+	dmesg | grep -o 'option prio.*' || echo "no log line"
+}
+test_prio_in_balance_rr_like_bonding() {
+	differential prio_rr scenario_prio_rr mode=0
+	expect_lines prio_rr ".*not supported in mode balance-rr\(0\)"
+}

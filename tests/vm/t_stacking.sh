@@ -176,7 +176,7 @@ netconsole_scenario() {
 	echo +hw0 >/sys/class/net/bond0/bonding/slaves
 	echo +hw1 >/sys/class/net/bond0/bonding/slaves
 	bond_up_ip
-	wait_for active_is hw0 || echo "no active port"
+	hw_active hw0
 	capture "$cap" ip netns exec peer tcpdump -l -n -A -i br0 udp port 6666
 	modprobe netconsole netconsole=6665@192.0.2.1/bond0,6666@192.0.2.2/02:00:00:00:00:fe ||
 		echo "netconsole did not load"
@@ -206,6 +206,17 @@ test_netconsole_over_bond_matches_bonding() {
 		"the peer got line three, through a port that joined later"
 }
 
+# hw_active PORT: waits until both emulated ports' links are up, then makes
+# PORT the active one. (virtio-net reports its carrier a little after its
+# first open, so which port's link comes up first, and becomes active, is
+# a race without this.)
+hw_active() {
+	wait_for grep -qx up /sys/class/net/hw0/bonding_slave/mii_status || echo "hw0's link is not up"
+	wait_for grep -qx up /sys/class/net/hw1/bonding_slave/mii_status || echo "hw1's link is not up"
+	echo "$1" >/sys/class/net/bond0/bonding/active_slave
+	wait_for active_is "$1" || echo "$1 is not the active port"
+}
+
 # A VLAN over a bond of NICs that filter VLANs in hardware (virtio-net):
 # the bond must hand its VLAN ids to its ports, or they drop the tagged
 # frames. Through a failover, and after a port leaves and comes back.
@@ -221,7 +232,7 @@ hw_vlan_scenario() {
 	ip link set bond0.100 up
 	# Enslaved after the VLAN exists: it gets the id at enslave.
 	echo +hw1 >/sys/class/net/bond0/bonding/slaves
-	wait_for active_is hw0 || echo "no active port"
+	hw_active hw0
 	ethtool -k hw0 | grep -E '^rx-vlan-filter'
 	ethtool -k bond0 | grep -E '^rx-vlan-filter'
 	ethtool bond0 | grep -E 'Speed|Duplex'
@@ -247,4 +258,45 @@ test_vlan_over_filtering_nics_matches_bonding() {
 	differential hw_vlan hw_vlan_scenario mode=1 miimon=100
 	expect_lines hw_vlan "rx-vlan-filter: on \[fixed\]" "ping over the VLAN through hw1: ok" \
 		"active: hw1; hw0 down" "ping over the VLAN through hw0 again: ok"
+}
+
+# bonding's ioctls, as old tools (the C ifenslave of ifenslave 1.x) call
+# them: enslave, query, change the active port, take a port's MAC,
+# release; and what each refuses.
+ioctl_scenario() {
+	io() { "$VMDIR/bondioctl" "$@" || true; }
+	mk_ports 3
+	io bond0 enslave eth0
+	io bond0 enslave eth1
+	io bond0 enslave eth1
+	io bond0 enslave nosuchdev
+	ip link set eth2 up
+	io bond0 enslave eth2
+	ip link set eth2 down
+	ip link set bond0 up
+	wait_for active_is eth0 || echo "no active port"
+	io bond0 info
+	io bond0 slaveinfo 0
+	io bond0 slaveinfo 1
+	io bond0 slaveinfo 2
+	io bond0 slaveinfo -1
+	io bond0 changeactive eth1
+	echo "active: $(cat /sys/class/net/bond0/bonding/active_slave)"
+	io bond0 changeactive eth2
+	io bond0 sethwaddr eth2
+	echo "bond0 address: $(cat /sys/class/net/bond0/address)"
+	io bond0 release eth2
+	io bond0 release eth0
+	io bond0 info
+	io eth1 info
+	# Without CAP_NET_ADMIN: the changes are refused, the queries answer.
+	setpriv --inh-caps=-net_admin --bounding-set=-net_admin sh -c \
+		"$VMDIR/bondioctl bond0 release eth1; $VMDIR/bondioctl bond0 info"
+	echo "slaves: $(cat /sys/class/net/bond0/bonding/slaves)"
+}
+
+test_ioctls_match_bonding() {
+	differential ioctl ioctl_scenario mode=1 miimon=100
+	expect_lines ioctl "OK mode 1 slaves 2 miimon 100" "active: eth1" \
+		"OK id 1 name eth1 link 0 state 1 link_failure_count 0" "EPERM" "slaves: eth1"
 }
