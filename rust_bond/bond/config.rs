@@ -10,7 +10,7 @@ use crate::bond_core::options::{get, Mode, OptId, OPTIONS};
 use crate::bond_core::select::Reselect;
 use crate::kext::procfs::ProcFile;
 use kernel::alloc::KVec;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, UniqueArc};
 
 /// Option values by `OptId`, as bonding stores them: updelay, downdelay and
 /// peer_notif_delay in miimon ticks, everything else as written.
@@ -126,6 +126,9 @@ pub(crate) struct Config {
     pub(crate) igmp_retrans: u64,
     /// `/proc/net/bonding/<bond>`.
     pub(crate) proc_file: Option<ProcFile<super::proc::BondProc>>,
+    /// Published port sets allocated ahead, with room for every port, so
+    /// that a release or a link change publishes without allocating.
+    pub(crate) spare_ports: Option<UniqueArc<super::device::PortSets>>,
 }
 
 impl Config {
@@ -138,6 +141,7 @@ impl Config {
             send_peer_notif: 0,
             igmp_retrans: 0,
             proc_file: None,
+            spare_ports: None,
         }
     }
 

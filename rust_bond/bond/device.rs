@@ -252,12 +252,23 @@ impl Bond {
         drop(self.active.replace(port, rtnl));
     }
 
-    /// Publishes the ports of `cfg` to the data path; returns once no
-    /// reader can still see the old sets.
-    pub(crate) fn publish_ports(&self, cfg: &Config, rtnl: &RtnlHeld) -> Result {
-        let sets = Self::alloc_ports(cfg.slaves.len())?;
-        self.publish_ports_in(sets, cfg, rtnl);
-        Ok(())
+    /// Publishes the ports of `cfg` to the data path (after a release or
+    /// a link change, which must not fail); returns once no reader can
+    /// still see the old sets. Uses the spare sets that enslave allocated
+    /// (`cfg.spare_ports`), then allocates the next spare; only if neither
+    /// the spare nor an allocation is there, the data path sees no port
+    /// until the next publication rather than a stale one.
+    pub(crate) fn publish_ports(&self, cfg: &mut Config, rtnl: &RtnlHeld) {
+        let n = cfg.slaves.len();
+        let sets = match cfg.spare_ports.take() {
+            Some(s) if s.all.capacity() >= n => Some(s),
+            _ => Self::alloc_ports(n).ok(),
+        };
+        match sets {
+            Some(sets) => self.publish_ports_in(sets, cfg, rtnl),
+            None => drop(self.ports.replace(None, rtnl)),
+        }
+        cfg.spare_ports = Self::alloc_ports(n).ok();
     }
 
     /// Room for the published sets of `n` ports, taken before a change

@@ -155,7 +155,7 @@ pub(crate) fn change_active(
             }
         }
         // The data path delivers what active ports receive: republish.
-        let _ = bond.publish_ports(cfg, rtnl);
+        bond.publish_ports(cfg, rtnl);
     }
     let resend = cfg.values.get(OptId::ResendIgmp);
     if dev.running() && resend > 0 && (new.is_some() || mode == Mode::RoundRobin) {
@@ -352,7 +352,7 @@ fn settle(dev: &BondDev, cfg: &mut Config, reselect: bool, changed: bool, rtnl: 
     }
     set_carrier(dev, cfg);
     if changed {
-        let _ = dev.data().publish_ports(cfg, rtnl);
+        dev.data().publish_ports(cfg, rtnl);
     }
 }
 

@@ -6,7 +6,7 @@
 use super::device::BondDev;
 use super::setopt::{self, Input};
 use crate::bond_core::options::{self, OptId};
-use crate::kext::netdev::{event, BondIoctl, ExtAck, IfReq};
+use crate::kext::netdev::{event, BondIoctl, ExtAck, IfReq, ARPHRD_ETHER};
 use crate::kext::rtnl::RtnlHeld;
 use kernel::prelude::*;
 
@@ -62,7 +62,9 @@ pub(crate) fn ioctl(dev: &BondDev, cmd: BondIoctl, ifr: &IfReq<'_>, rtnl: &mut R
                     super::port::enslave(dev, &mut cfg, pdev, &mut ExtAck::none(), rtnl)
                 }
                 BondIoctl::Release => super::device::release_port(dev, pdev, rtnl),
-                // bond_set_dev_addr(): the bond takes the port's address.
+                // bond_set_dev_addr(): the bond takes the port's address
+                // (an Ethernet one: rust_bond bonds nothing else).
+                BondIoctl::SetHwAddr if pdev.dev_type() != ARPHRD_ETHER => Err(EINVAL),
                 BondIoctl::SetHwAddr => dev.take_mac(&pdev.addr(), rtnl),
                 _ => {
                     let name = pdev.name();

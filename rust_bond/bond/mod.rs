@@ -167,8 +167,16 @@ impl NetdevNotifier for Events {
             // The bond's configuration is taken: the event comes from inside
             // a change of the bond itself (closing a port closes a VLAN on
             // it that is a port too, say). The link monitor looks again at
-            // once; an unregister is announced again until the port is
-            // released. Never stop the chain for the notifiers after us.
+            // once. Never stop the chain for the notifiers after us.
+            if event == NetdevEvent::Unregister {
+                // No change of a bond unregisters one of its ports; should
+                // one, the port would stay linked below the bond.
+                pr_err!(
+                    "rust_bond: BUG: {} unregistered from inside a change of {}\n",
+                    dev.name(),
+                    bond.name()
+                );
+            }
             if bond.data().shown().values.miimon() > 0 && bond.running() {
                 bond.schedule(device::MONITOR, 0);
             }

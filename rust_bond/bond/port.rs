@@ -122,7 +122,7 @@ impl Port {
     /// Tells the stack the port's link and transmit state
     /// (`bond_lower_state_changed()`: `NETDEV_CHANGELOWERSTATE`, which
     /// `ip monitor` sees as a link message of the port).
-    fn lower_state_changed(&self, rtnl: &RtnlHeld) {
+    pub(crate) fn lower_state_changed(&self, rtnl: &RtnlHeld) {
         let link_up = matches!(self.link(), LinkState::Up | LinkState::Fail);
         self.dev
             .lower_state_changed(link_up, !self.is_backup(), rtnl);
@@ -334,6 +334,8 @@ pub(crate) fn enslave(
     // is taken over.
     cfg.slaves.reserve(1, GFP_KERNEL)?;
     let sets = Bond::alloc_ports(cfg.slaves.len() + 1)?;
+    // And for the next change that must publish without failing.
+    let spare = Bond::alloc_ports(cfg.slaves.len() + 1)?;
     let first = cfg.slaves.is_empty();
     if first && dev.addr_assign_type() == NET_ADDR_RANDOM {
         dev.take_mac(&pdev.addr(), rtnl)?;
@@ -505,6 +507,8 @@ pub(crate) fn enslave(
         return Err(e);
     }
     slave.rx = Some(rx);
+    // Its state as a port of the bond, now that it is one.
+    port.lower_state_changed(rtnl);
     match PORT_FILES.add(pdev) {
         Ok(f) => slave.files = Some(f),
         Err(e) => {
@@ -541,6 +545,7 @@ pub(crate) fn enslave(
         bond.set_active_port(Some(port.clone()), rtnl);
     }
     bond.publish_ports_in(sets, cfg, rtnl);
+    cfg.spare_ports = Some(spare);
     super::failover::set_carrier(dev, cfg);
     if mode == Mode::ActiveBackup {
         super::failover::select_active(dev, cfg, rtnl);
@@ -643,7 +648,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
         dev.random_mac(false, rtnl);
     }
     // The data path must not see the port after this (waits for readers).
-    let _ = bond.publish_ports(cfg, rtnl);
+    bond.publish_ports(cfg, rtnl);
     bond.compute_features(dev, rtnl);
     pdev.vlan_vids_del_by(dev, rtnl);
     port.np.disable(rtnl);
@@ -667,8 +672,9 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     if !fom_active {
         let _ = pdev.set_mac(&port.perm_addr, rtnl);
     }
-    if how == Leave::Unregister {
-        // The port is going away: no MTU change to announce (bonding.ko).
+    if how != Leave::Release {
+        // The port or the bond is going away: no MTU change to announce
+        // (bonding.ko).
         pdev.set_mtu_unregistering(slave.orig_mtu, rtnl);
     } else {
         let _ = pdev.set_mtu(slave.orig_mtu, rtnl);
