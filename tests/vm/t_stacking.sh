@@ -86,11 +86,22 @@ nested_iproute2() {
 	ip link del dev rbB
 	ip link del dev rbC
 	ip -o link show | grep -c 'rb[ABC]' || true
+	# Unloading the module with a bond in a bond and a port in it.
+	ip link add name rbD type bond
+	ip link add name rbE type bond
+	ip link add eth9 type veth peer name p9
+	ip link set dev eth9 master rbD
+	ip link set dev rbD master rbE
+	ip link set rbE up
+	unload_driver "$1"
+	ip -o link show | grep -c 'rb[DE]' || true
+	ip -o link show eth9 | grep -o 'master [^ ]*' || echo "eth9 has no master"
 }
 
 test_nested_bonds_iproute2_match_bonding() {
 	differential nested_iproute2 nested_iproute2 max_bonds=0
-	expect_lines nested_iproute2 "rbA: <[A-Z,_]*MASTER,SLAVE[A-Z,_]*> master rbB" "rbB master rbC: .*busy" 0
+	expect_lines nested_iproute2 "rbA: <[A-Z,_]*MASTER,SLAVE[A-Z,_]*> master rbB" "rbB master rbC: .*busy" 0 \
+		"eth9 has no master"
 }
 
 # A bridge over an active-backup bond, and a VLAN on the bond, through a
