@@ -66,9 +66,13 @@ declare -A HW_MAC=([hw0]=52:54:00:00:0c:0a [hwp0]=52:54:00:00:0c:0b
 # namespace (a deleted one gives them back asynchronously), down, with
 # their MACs, no master.
 HW_PRESENT=$([ -e /sys/class/net/hw0 ] && echo 1)
+# Only after a test used them (hw_ports, tests/vm/cable): a reset costs a
+# dozen commands, and cleanup runs after every scenario.
+HW_USED=/tmp/rb-hw-used
 hw_reset() {
 	local n
-	[ -n "$HW_PRESENT" ] || return 0
+	[ -n "$HW_PRESENT" ] && [ -e "$HW_USED" ] || return 0
+	rm -f "$HW_USED"
 	"$VMDIR/cable" 0 up
 	"$VMDIR/cable" 1 up
 	for n in "${!HW_MAC[@]}"; do
@@ -163,7 +167,10 @@ veth_port() {
 # hw_ports: the emulated NICs as a topology like mk_ports': hw0 and hw1
 # for the bond, their cable peers hwp0 and hwp1 up in namespace "peer" on
 # bridge br0 (192.0.2.2/24, MAC 02:00:00:00:00:fe).
-hw_ports() { peer_bridge hw_port 2; }
+hw_ports() {
+	: >"$HW_USED"
+	peer_bridge hw_port 2
+}
 hw_port() {
 	ip link set "hwp$1" netns peer
 	ip -n peer link set "hwp$1" master br0 up

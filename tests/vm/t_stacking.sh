@@ -311,3 +311,50 @@ test_ioctls_match_bonding() {
 	expect_lines ioctl "OK mode 1 slaves 2 miimon 100" "active: eth1" \
 		"OK id 1 name eth1 link 0 state 1 link_failure_count 0" "EPERM" "slaves: eth1"
 }
+
+# A change of the active port is announced for both ports
+# (NETDEV_CHANGELOWERSTATE, which ip monitor shows as a link message of
+# each), as bonding.ko does.
+stack_events_scenario() {
+	local mon=/tmp/monitor.$1
+	mk_ports 2
+	bond_up_ip
+	enslave eth0 eth1
+	wait_for active_is eth0 || echo "no active port"
+	ping -c 1 -W 5 192.0.2.2 >/dev/null && echo "ping with a port: ok"
+	# A change of the active port by hand: both ports change state.
+	ip -o monitor link >"$mon" 2>&1 &
+	local pid=$!
+	sleep 1
+	echo eth1 >/sys/class/net/bond0/bonding/active_slave
+	sleep 1
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	for p in eth0 eth1; do
+		grep -q ": $p[:@]" "$mon" && echo "ip monitor saw $p change" || echo "ip monitor did not see $p"
+	done
+}
+
+test_stack_events_match_bonding() {
+	differential stack_events stack_events_scenario mode=1 miimon=100
+	expect_lines stack_events "ping with a port: ok" \
+		"ip monitor saw eth0 change" "ip monitor saw eth1 change"
+}
+
+# netconsole on a NIC lets go of it when the NIC joins a bond.
+netconsole_join_scenario() {
+	hw_ports
+	ip link set hw0 up
+	modprobe netconsole netconsole=6665@192.0.2.1/hw0,6666@192.0.2.2/02:00:00:00:00:fe ||
+		echo "netconsole did not load"
+	ip link set hw0 down
+	echo +hw0 >/sys/class/net/bond0/bonding/slaves
+	dmesg | grep -o 'netconsole: network logging stopped on interface hw0.*' || echo "netconsole did not let go"
+	rmmod netconsole
+}
+
+test_netconsole_lets_go_of_a_joining_nic_like_bonding() {
+	[ -n "$HW_PRESENT" ] || fail "the VM has no emulated NICs (scripts/vm-run)"
+	differential netconsole_join netconsole_join_scenario mode=1 miimon=100
+	expect_lines netconsole_join "netconsole: network logging stopped on interface hw0.*"
+}
