@@ -5,10 +5,12 @@
 //! (in that order); the data path never reads it, but the RCU-published
 //! copies in `Bond`.
 
+use super::device::PortSets;
 use super::port::Slave;
 use crate::bond_core::options::{get, Mode, OptId, OPTIONS};
 use crate::bond_core::select::Reselect;
 use crate::kext::procfs::ProcFile;
+use crate::kext::rcu::RcuNode;
 use kernel::alloc::KVec;
 use kernel::sync::{Arc, UniqueArc};
 
@@ -126,9 +128,10 @@ pub(crate) struct Config {
     pub(crate) igmp_retrans: u64,
     /// `/proc/net/bonding/<bond>`.
     pub(crate) proc_file: Option<ProcFile<super::proc::BondProc>>,
-    /// Published port sets allocated ahead, with room for every port, so
-    /// that a release or a link change publishes without allocating.
-    pub(crate) spare_ports: Option<UniqueArc<super::device::PortSets>>,
+    /// Empty port sets allocated ahead, with room for every port, so that
+    /// a release publishes without allocating (enslave allocates them, a
+    /// release reclaims the sets it replaced).
+    pub(crate) spare_ports: Option<UniqueArc<RcuNode<PortSets>>>,
 }
 
 impl Config {

@@ -4,7 +4,7 @@
 
 use super::config::{Config, Values};
 use super::files::BOND_FILES;
-use super::port::{self, add_stats, Leave, Port};
+use super::port::{self, Leave, Port};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::Mode;
 use crate::kext::netdev::{
@@ -13,10 +13,14 @@ use crate::kext::netdev::{
 };
 use crate::kext::netpoll;
 use crate::kext::percpu::PerCpuU32;
-use crate::kext::rcu::{RcuArc, RcuGuard};
+use crate::kext::rcu::{RcuArc, RcuGuard, RcuNode, Retired};
 use crate::kext::rtnl::{RtnlBorrow, RtnlCell, RtnlHeld};
 use crate::kext::skb::{SkBuff, TxStatus};
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use crate::kext::sync::{LevelGuard, LevelLock};
+use core::sync::atomic::{
+    AtomicBool, AtomicU32, AtomicU64, AtomicU8,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use kernel::alloc::KVec;
 use kernel::new_spinlock;
 use kernel::prelude::*;
@@ -30,12 +34,56 @@ pub(crate) const MONITOR: WorkId = WorkId(0);
 /// The IGMP report resend work.
 pub(crate) const IGMP: WorkId = WorkId(1);
 
-/// The ports as the data path sees them, replaced as a whole under RTNL.
+/// The ports as the data path sees them. `all` is replaced as a whole
+/// under RTNL when a port joins or leaves; the active port and the
+/// balance-rr transmit set are rewritten in place (atomics), so a link
+/// change or a failover publishes without allocating and without waiting.
 pub(crate) struct PortSets {
     /// Every port, in enslave order.
     pub(crate) all: KVec<Arc<Port>>,
-    /// balance-rr: the ports that can transmit now.
-    pub(crate) tx: KVec<Arc<Port>>,
+    /// balance-rr: indices in `all` of the ports that can transmit, the
+    /// first `tx_len` of them valid. One entry per port of `all`. A reader
+    /// racing with a rewrite may pick a port that just went down, which
+    /// `rr_port` skips, as bonding skips it.
+    tx: KVec<AtomicU32>,
+    tx_len: AtomicU32,
+    /// The index in `all` of the active port (active-backup), or of the
+    /// one IGMP goes to (balance-rr); [`PortSets::NONE`] for none.
+    active: AtomicU32,
+}
+
+impl PortSets {
+    const NONE: u32 = u32::MAX;
+
+    /// The active port.
+    pub(crate) fn active(&self) -> Option<&Arc<Port>> {
+        self.all.get(self.active.load(Acquire) as usize)
+    }
+
+    fn index_of(&self, port: &Port) -> Option<u32> {
+        let i = self.all.iter().position(|p| core::ptr::eq(&**p, port))?;
+        u32::try_from(i).ok()
+    }
+
+    /// Empties the sets (keeping their room), letting go of the ports.
+    pub(crate) fn clear(&mut self) {
+        crate::kext::vec::clear(&mut self.all);
+        crate::kext::vec::clear(&mut self.tx);
+        *self.tx_len.get_mut() = 0;
+        *self.active.get_mut() = Self::NONE;
+    }
+
+    /// Rewrites the transmit set: the ports that are up and not backups.
+    fn update_tx(&self) {
+        let mut n = 0;
+        for (i, p) in self.all.iter().enumerate() {
+            if p.link() == LinkState::Up && !p.is_backup() {
+                self.tx[n].store(i as u32, Relaxed);
+                n += 1;
+            }
+        }
+        self.tx_len.store(n as u32, Release);
+    }
 }
 
 /// 64-bit counters updated without a lock (for `get_stats64`, which may
@@ -73,19 +121,39 @@ impl AtomicStats {
         ]
     }
 
-    pub(crate) fn add(&self, x: &Stats64) {
-        let mut x = *x;
-        for (a, v) in self.0.iter().zip(Self::fields(&mut x)) {
-            a.fetch_add(*v, Relaxed);
+    /// Adds to `total` what each counter of `now` grew by since this
+    /// snapshot, which becomes `now` (`bond_fold_stats()`): a counter that
+    /// went backwards (a driver that resets its counters at down/up)
+    /// adds nothing, and one that never left 32 bits wraps as 32 bits.
+    /// Only under the bond's statistics lock.
+    pub(crate) fn fold_into(&self, total: &mut Stats64, now: &Stats64) {
+        let mut now = *now;
+        for ((last, nv), t) in self
+            .0
+            .iter()
+            .zip(Self::fields(&mut now))
+            .zip(Self::fields(total))
+        {
+            let (nv, ov) = (*nv, last.load(Relaxed));
+            let delta = if (nv | ov) >> 32 == 0 {
+                i64::from((nv as u32).wrapping_sub(ov as u32) as i32)
+            } else {
+                nv.wrapping_sub(ov) as i64
+            };
+            if delta > 0 {
+                *t = t.wrapping_add(delta as u64);
+            }
+            last.store(nv, Relaxed);
         }
     }
 
-    fn load(&self) -> Stats64 {
-        let mut s = Stats64::default();
-        for (a, v) in self.0.iter().zip(Self::fields(&mut s)) {
-            *v = a.load(Relaxed);
+    pub(crate) fn new(s: &Stats64) -> Self {
+        let this = Self::default();
+        let mut s = *s;
+        for (a, v) in this.0.iter().zip(Self::fields(&mut s)) {
+            a.store(*v, Relaxed);
         }
-        s
+        this
     }
 }
 
@@ -122,6 +190,12 @@ impl Drop for CfgGuard<'_> {
             values: self.guard.values.clone(),
             primary: self.guard.primary.clone(),
         };
+        // What the link monitor inspects without RTNL.
+        let miimon = u32::try_from(self.guard.values.miimon()).unwrap_or(u32::MAX);
+        self.bond.miimon.store(miimon, Relaxed);
+        self.bond
+            .peer_notif_pending
+            .store(self.guard.send_peer_notif > 0, Relaxed);
         let old = core::mem::replace(&mut *self.bond.shown.lock(), shown);
         // Outside the spinlock: it may hold the last reference to a port.
         drop(old);
@@ -140,18 +214,25 @@ pub(crate) struct Bond {
     /// readers must not wait for RTNL (bonding.ko's read RCU too).
     #[pin]
     shown: SpinLock<Shown>,
-    /// The active port (active-backup), or the one IGMP goes to
-    /// (balance-rr).
-    active: RcuArc<Port>,
+    /// The ports and the active one, for the data path.
     ports: RcuArc<PortSets>,
     /// The mode, for the data path (a copy of the config's).
     mode: AtomicU8,
     /// `packets_per_slave`, for the data path.
     pub(crate) pps: AtomicU32,
+    /// `miimon`, and whether peer notifications are due: what the link
+    /// monitor reads before it decides to take RTNL (copies of the
+    /// config's, updated whenever it is given back).
+    miimon: AtomicU32,
+    peer_notif_pending: AtomicBool,
     /// balance-rr: packets sent per CPU (bonding's `rr_tx_counter`).
     rr_counter: PerCpuU32,
-    /// Counters of ports that left, folded in at release.
-    pub(crate) released: AtomicStats,
+    /// The bond's counters (bonding's `bond_stats`): what its ports
+    /// counted since they were enslaved, folded in by every read and a
+    /// last time at release, so that totals never go backwards and never
+    /// count a port twice.
+    #[pin]
+    stats: LevelLock<Stats64>,
     /// Set while the offloads are being recomputed (under RTNL): that may
     /// change a port's offloads, whose event must not recompute again
     /// (bonding's `notifier_ctx`).
@@ -162,6 +243,7 @@ impl Bond {
     pub(crate) fn new(values: Values) -> impl PinInit<Self, Error> {
         let mode = values.mode() as u8;
         let pps = values.get(crate::bond_core::options::OptId::PacketsPerSlave) as u32;
+        let miimon = u32::try_from(values.miimon()).unwrap_or(u32::MAX);
         let shown = Shown {
             values: values.clone(),
             primary: None,
@@ -169,12 +251,13 @@ impl Bond {
         try_pin_init!(Bond {
             cfg: RtnlCell::new(Config::new(values)),
             shown <- new_spinlock!(shown),
-            active: RcuArc::new(),
             ports: RcuArc::new(),
             mode: AtomicU8::new(mode),
             pps: AtomicU32::new(pps),
+            miimon: AtomicU32::new(miimon),
+            peer_notif_pending: AtomicBool::new(false),
             rr_counter: PerCpuU32::new()?,
-            released: AtomicStats::default(),
+            stats <- LevelLock::new(Stats64::default()),
             features_busy: AtomicBool::new(false),
         })
     }
@@ -203,6 +286,23 @@ impl Bond {
         self.shown.lock().clone()
     }
 
+    /// The bond's counters, locked at `dev`'s nesting level: reading them
+    /// reads the ports', which may be bonds whose locks nest inside.
+    pub(crate) fn lock_stats(&self, dev: &NetDevice) -> LevelGuard<'_, Stats64> {
+        self.stats.lock(dev.lower_level().saturating_sub(1))
+    }
+
+    /// `miimon` as of the last change of the configuration.
+    pub(crate) fn miimon(&self) -> u32 {
+        self.miimon.load(Relaxed)
+    }
+
+    /// Whether peer notifications were due at the last change of the
+    /// configuration.
+    pub(crate) fn peer_notif_pending(&self) -> bool {
+        self.peer_notif_pending.load(Relaxed)
+    }
+
     pub(crate) fn mode(&self) -> Mode {
         Mode::from_value(u64::from(self.mode.load(Relaxed))).unwrap_or(Mode::RoundRobin)
     }
@@ -218,47 +318,76 @@ impl Bond {
 
     /// The ports as last published, for an updater that must not take the
     /// configuration (it may be called from inside a change of it).
-    fn ports_rtnl(&self, rtnl: &RtnlHeld) -> Option<Arc<PortSets>> {
+    fn ports_rtnl(&self, rtnl: &RtnlHeld) -> Option<Arc<RcuNode<PortSets>>> {
         self.ports.get_rtnl(rtnl)
     }
 
-    pub(crate) fn active_port(&self, rtnl: &RtnlHeld) -> Option<Arc<Port>> {
-        self.active.get_rtnl(rtnl)
+    pub(crate) fn active_port(&self, _rtnl: &RtnlHeld) -> Option<Arc<Port>> {
+        let rcu = RcuGuard::lock();
+        self.active(&rcu).cloned()
+    }
+
+    /// The active port, for a reader.
+    pub(crate) fn active<'a>(&'a self, rcu: &'a RcuGuard) -> Option<&'a Arc<Port>> {
+        self.ports.get(rcu)?.active()
     }
 
     /// Whether there is an active port.
     pub(crate) fn has_active(&self) -> bool {
         let rcu = RcuGuard::lock();
-        self.active.get(&rcu).is_some()
+        self.active(&rcu).is_some()
     }
 
     /// The active port's interface index, 0 for none.
     pub(crate) fn active_ifindex(&self, rcu: &RcuGuard) -> u32 {
-        self.active.get(rcu).map_or(0, |p| p.dev.ifindex())
+        self.active(rcu).map_or(0, |p| p.dev.ifindex())
     }
 
     /// The active port's name, for showing.
     pub(crate) fn active_name(&self, rcu: &RcuGuard) -> Option<netdev::DevName> {
-        self.active.get(rcu).map(|p| p.dev.name())
+        self.active(rcu).map(|p| p.dev.name())
     }
 
     pub(crate) fn active_is(&self, port: &Arc<Port>) -> bool {
-        self.active.is(port)
+        let rcu = RcuGuard::lock();
+        self.active(&rcu).is_some_and(|p| Arc::ptr_eq(p, port))
     }
 
-    /// Publishes the new active port; returns once no transmit can still
-    /// use the old one.
-    pub(crate) fn set_active_port(&self, port: Option<Arc<Port>>, rtnl: &RtnlHeld) {
-        drop(self.active.replace(port, rtnl));
+    /// Makes `port` the active one for the data path, at once (bonding's
+    /// `rcu_assign_pointer(bond->curr_active_slave, ...)`): an index
+    /// stored in the published sets, which must hold the port.
+    pub(crate) fn set_active_port(&self, port: Option<&Arc<Port>>, _rtnl: &RtnlHeld) {
+        let rcu = RcuGuard::lock();
+        if let Some(sets) = self.ports.get(&rcu) {
+            let i = port
+                .and_then(|p| sets.index_of(p))
+                .unwrap_or(PortSets::NONE);
+            sets.active.store(i, Release);
+        }
     }
 
-    /// Publishes the ports of `cfg` to the data path (after a release or
-    /// a link change, which must not fail); returns once no reader can
-    /// still see the old sets. Uses the spare sets that enslave allocated
-    /// (`cfg.spare_ports`), then allocates the next spare; only if neither
-    /// the spare nor an allocation is there, the data path sees no port
-    /// until the next publication rather than a stale one.
-    pub(crate) fn publish_ports(&self, cfg: &mut Config, rtnl: &RtnlHeld) {
+    /// A port's link or backup state changed: the balance-rr transmit set
+    /// follows, in place.
+    pub(crate) fn update_tx(&self) {
+        let rcu = RcuGuard::lock();
+        if let Some(sets) = self.ports.get(&rcu) {
+            sets.update_tx();
+        }
+    }
+
+    /// Publishes the ports of `cfg` to the data path after a release
+    /// (which must not fail or allocate): into the spare sets
+    /// (`cfg.spare_ports`, allocated by enslave or reclaimed by the last
+    /// release). Without a spare big enough (only if something held on to
+    /// the sets a release reclaims) it allocates; if that fails too, the
+    /// data path sees no port until the next publication rather than a
+    /// stale one. Returns the sets replaced, which readers may still see.
+    pub(crate) fn publish_ports(
+        &self,
+        dev: &NetDevice,
+        cfg: &mut Config,
+        rtnl: &RtnlHeld,
+    ) -> Retired<PortSets> {
         let n = cfg.slaves.len();
         let sets = match cfg.spare_ports.take() {
             Some(s) if s.all.capacity() >= n => Some(s),
@@ -266,40 +395,52 @@ impl Bond {
         };
         match sets {
             Some(sets) => self.publish_ports_in(sets, cfg, rtnl),
-            None => drop(self.ports.replace(None, rtnl)),
+            None => {
+                crate::kext::print::dev_err!(
+                    dev,
+                    "out of memory publishing the ports: none transmit until the next change\n"
+                );
+                self.ports.replace(None, rtnl)
+            }
         }
-        cfg.spare_ports = Self::alloc_ports(n).ok();
     }
 
     /// Room for the published sets of `n` ports, taken before a change
     /// that must not fail after its point of no return (enslave).
-    pub(crate) fn alloc_ports(n: usize) -> Result<UniqueArc<PortSets>> {
-        UniqueArc::new(
+    pub(crate) fn alloc_ports(n: usize) -> Result<UniqueArc<RcuNode<PortSets>>> {
+        RcuNode::new(
             PortSets {
                 all: KVec::with_capacity(n, GFP_KERNEL)?,
                 tx: KVec::with_capacity(n, GFP_KERNEL)?,
+                tx_len: AtomicU32::new(0),
+                active: AtomicU32::new(PortSets::NONE),
             },
             GFP_KERNEL,
         )
-        .map_err(|_| ENOMEM)
     }
 
     /// Publishes the ports of `cfg` in `sets`, which [`Bond::alloc_ports`]
-    /// made (empty) with room for them all: nothing is allocated here.
+    /// made with room for them all (nothing is allocated here), keeping
+    /// the active port; returns the old sets, which readers may still see.
     pub(crate) fn publish_ports_in(
         &self,
-        mut sets: UniqueArc<PortSets>,
+        mut sets: UniqueArc<RcuNode<PortSets>>,
         cfg: &Config,
         rtnl: &RtnlHeld,
-    ) {
+    ) -> Retired<PortSets> {
+        let active = self.active_port(rtnl);
+        sets.clear();
         for s in cfg.slaves.iter() {
             // Within the capacity: cannot fail.
             let _ = sets.all.push(s.port.clone(), GFP_NOWAIT);
-            if s.port.link() == LinkState::Up && !s.port.is_backup() {
-                let _ = sets.tx.push(s.port.clone(), GFP_NOWAIT);
-            }
+            let _ = sets.tx.push(AtomicU32::new(0), GFP_NOWAIT);
         }
-        drop(self.ports.replace(Some(sets.into()), rtnl));
+        let i = active
+            .and_then(|p| sets.index_of(&p))
+            .unwrap_or(PortSets::NONE);
+        *sets.active.get_mut() = i;
+        sets.update_tx();
+        self.ports.replace(Some(sets), rtnl)
     }
 
     /// The balance-rr port for the next packet (`bond_xmit_roundrobin`):
@@ -308,12 +449,12 @@ impl Bond {
     fn rr_port<'a>(&'a self, skb: &mut SkBuff, rcu: &'a RcuGuard) -> Option<&'a Port> {
         if skb.is_igmp() {
             // IGMP reports go out on one port, as bonding does.
-            if let Some(p) = self.active.get(rcu) {
+            if let Some(p) = self.active(rcu) {
                 return Some(p);
             }
         }
-        let tx = &self.ports.get(rcu)?.tx;
-        let n = tx.len();
+        let sets = self.ports.get(rcu)?;
+        let n = (sets.tx_len.load(Acquire) as usize).min(sets.tx.len());
         if n == 0 {
             return None;
         }
@@ -325,7 +466,10 @@ impl Bond {
         } as usize;
         // The set is rebuilt on every link change; a port that lost its
         // carrier since is skipped here, as bonding skips it.
-        (0..n).map(|i| &*tx[(id + i) % n]).find(|p| p.dev_up())
+        (0..n)
+            .filter_map(|i| sets.all.get(sets.tx[(id + i) % n].load(Relaxed) as usize))
+            .map(|p| &**p)
+            .find(|p| p.dev_up())
     }
 }
 
@@ -372,6 +516,7 @@ impl Driver for BondDriver {
                 s.port.set_active_flags(rtnl);
             }
         }
+        dev.data().update_tx();
         if cfg.values.miimon() > 0 {
             dev.schedule(MONITOR, 0);
         }
@@ -386,7 +531,7 @@ impl Driver for BondDriver {
         cfg.send_peer_notif = 0;
         let active = {
             let rcu = RcuGuard::lock();
-            dev.data().active.get(&rcu).map(|p| p.dev.to_ref())
+            dev.data().active(&rcu).map(|p| p.dev.to_ref())
         };
         match cfg.mode() {
             Mode::ActiveBackup => {
@@ -424,7 +569,7 @@ impl Driver for BondDriver {
         let bond = dev.data();
         let rcu = RcuGuard::lock();
         let port = match bond.mode() {
-            Mode::ActiveBackup => bond.active.get(&rcu),
+            Mode::ActiveBackup => bond.active(&rcu).map(|p| &**p),
             _ => bond.rr_port(&mut skb, &rcu),
         };
         let Some(p) = port else {
@@ -445,13 +590,14 @@ impl Driver for BondDriver {
 
     fn get_stats64(dev: &BondDev, stats: &mut Stats64) {
         let bond = dev.data();
-        *stats = bond.released.load();
         let rcu = RcuGuard::lock();
+        let mut total = bond.lock_stats(dev);
         if let Some(sets) = bond.ports.get(&rcu) {
             for p in sets.all.iter() {
-                add_stats(stats, &p.stats_since_enslaved());
+                p.fold_stats(&mut total);
             }
         }
+        *stats = *total;
     }
 
     fn add_slave(
@@ -575,7 +721,7 @@ impl Driver for BondDriver {
         let rcu = RcuGuard::lock();
         match bond.mode() {
             Mode::ActiveBackup => {
-                if let Some(p) = bond.active.get(&rcu) {
+                if let Some(p) = bond.active(&rcu) {
                     p.dev.sync_addrs_from(dev);
                 }
             }
@@ -693,7 +839,7 @@ impl Driver for BondDriver {
         let active = match bond.mode() {
             Mode::ActiveBackup => {
                 let rcu = RcuGuard::lock();
-                bond.active.get(&rcu).map(|p| p.dev.to_ref())
+                bond.active(&rcu).map(|p| p.dev.to_ref())
             }
             _ => None,
         };

@@ -8,12 +8,13 @@
 
 use super::config::{Config, Values};
 use super::device::{BondDev, IGMP, MONITOR};
-use super::port::{slave_log, Port};
+use super::port::{slave_log, Port, Slave};
 use crate::bond_core::link::{LinkState, Step};
 use crate::bond_core::options::{Mode, OptId};
-use crate::bond_core::select::{find_best, Candidate, Selection};
+use crate::bond_core::select::{find_best_by, Candidate, Selection};
 use crate::kext::netdev::{self, event, iff, NetDevice};
 use crate::kext::print::{dev_err, dev_info};
+use crate::kext::rcu::RcuGuard;
 use crate::kext::rtnl::{self, RtnlHeld};
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::sync::Arc;
@@ -40,10 +41,6 @@ pub(crate) fn set_carrier(dev: &BondDev, cfg: &Config) -> bool {
 pub(crate) fn select_active(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     let bond = dev.data();
     let current = bond.active_port(rtnl);
-    let cands = candidates(cfg);
-    let Ok(cands) = cands else {
-        return;
-    };
     let sel = Selection {
         primary: cfg.primary.as_ref().and_then(|p| cfg.index_of(p)),
         current: current.as_ref().and_then(|p| cfg.index_of(p)),
@@ -51,7 +48,7 @@ pub(crate) fn select_active(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
         force_primary: cfg.force_primary,
         updelay: cfg.values.get(OptId::Updelay),
     };
-    let (best, consumed) = find_best(&cands, sel);
+    let (best, consumed) = find_best_by(cfg.slaves.len(), |i| candidate(&cfg.slaves[i]), sel);
     if consumed {
         cfg.force_primary = false;
     }
@@ -69,24 +66,17 @@ pub(crate) fn select_active(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     }
 }
 
-fn candidates(cfg: &Config) -> Result<kernel::alloc::KVec<Candidate>, kernel::alloc::AllocError> {
-    let mut v =
-        kernel::alloc::KVec::with_capacity(cfg.slaves.len(), kernel::alloc::flags::GFP_KERNEL)?;
-    for s in cfg.slaves.iter() {
-        let (speed, duplex) = s.port.speed_duplex().unwrap_or((0, netdev::DUPLEX_UNKNOWN));
-        v.push(
-            Candidate {
-                link: s.link.state,
-                delay: s.link.delay(),
-                dev_up: s.port.dev_up(),
-                prio: 0,
-                speed,
-                duplex,
-            },
-            kernel::alloc::flags::GFP_KERNEL,
-        )?;
+/// What the selection needs to know of a port.
+fn candidate(s: &Slave) -> Candidate {
+    let (speed, duplex) = s.port.speed_duplex().unwrap_or((0, netdev::DUPLEX_UNKNOWN));
+    Candidate {
+        link: s.link.state,
+        delay: s.link.delay(),
+        dev_up: s.port.dev_up(),
+        prio: 0,
+        speed,
+        duplex,
     }
-    Ok(v)
 }
 
 /// Makes `new` the active port (`bond_change_active_slave()`).
@@ -96,8 +86,20 @@ pub(crate) fn change_active(
     new: Option<Arc<Port>>,
     rtnl: &RtnlHeld,
 ) {
+    let old = dev.data().active_port(rtnl);
+    switch_active(dev, cfg, old, new, rtnl);
+}
+
+/// Makes `new` the active port in place of `old`, which a release may
+/// have unpublished already.
+pub(crate) fn switch_active(
+    dev: &BondDev,
+    cfg: &mut Config,
+    old: Option<Arc<Port>>,
+    new: Option<Arc<Port>>,
+    rtnl: &RtnlHeld,
+) {
     let bond = dev.data();
-    let old = bond.active_port(rtnl);
     if old.as_ref().map(|p| &**p as *const Port) == new.as_ref().map(|p| &**p as *const Port) {
         return;
     }
@@ -131,7 +133,9 @@ pub(crate) fn change_active(
     if mode == Mode::ActiveBackup {
         swap_addr_state(dev, new.as_deref(), old.as_deref(), rtnl);
     }
-    bond.set_active_port(new.clone(), rtnl);
+    // Published at once: the new port delivers to the bond as soon as its
+    // flags say so, just below (bonding.ko's order).
+    bond.set_active_port(new.as_ref(), rtnl);
     if mode == Mode::ActiveBackup {
         if let Some(o) = &old {
             o.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
@@ -154,8 +158,7 @@ pub(crate) fn change_active(
                 dev.notify(event::NOTIFY_PEERS, rtnl);
             }
         }
-        // The data path delivers what active ports receive: republish.
-        bond.publish_ports(cfg, rtnl);
+        bond.update_tx();
     }
     let resend = cfg.values.get(OptId::ResendIgmp);
     if dev.running() && resend > 0 && (new.is_some() || mode == Mode::RoundRobin) {
@@ -352,7 +355,7 @@ fn settle(dev: &BondDev, cfg: &mut Config, reselect: bool, changed: bool, rtnl: 
     }
     set_carrier(dev, cfg);
     if changed {
-        dev.data().publish_ports(cfg, rtnl);
+        dev.data().update_tx();
     }
 }
 
@@ -384,8 +387,36 @@ fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     }
 }
 
-/// The monitor work: one pass every `miimon` ms while the bond is up.
+/// Whether a monitor pass would change anything (`bond_miimon_inspect()`),
+/// read under RCU only: a port whose carrier disagrees with its link
+/// state, a delay counting down, peer notifications due.
+fn pass_needed(dev: &BondDev) -> bool {
+    let bond = dev.data();
+    if bond.peer_notif_pending() {
+        return true;
+    }
+    let rcu = RcuGuard::lock();
+    let Some(sets) = bond.ports(&rcu) else {
+        return false;
+    };
+    sets.all.iter().any(|p| match p.link() {
+        LinkState::Up => !p.dev_up(),
+        LinkState::Down => p.dev_up(),
+        LinkState::Fail | LinkState::Back => true,
+    })
+}
+
+/// The monitor work: one pass every `miimon` ms while the bond is up. It
+/// inspects without RTNL and takes RTNL only to commit a change, as
+/// bonding.ko, so a steady bond never contends for it.
 pub(crate) fn monitor(dev: &BondDev) {
+    if !pass_needed(dev) {
+        let miimon = dev.data().miimon();
+        if miimon > 0 {
+            dev.schedule(MONITOR, miimon);
+        }
+        return;
+    }
     let Some(rtnl) = rtnl::try_lock() else {
         // Someone holds RTNL (perhaps waiting for this work to stop): try
         // again in a jiffy, as bonding does.

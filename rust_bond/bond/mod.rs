@@ -312,5 +312,9 @@ impl Drop for RustBond {
         self.events.take();
         let mut rtnl = Rtnl::lock();
         GLOBALS.get_mut(&mut rtnl).take();
+        drop(rtnl);
+        // The port sets retired with call_rcu are dropped by this
+        // module's code: it stays until the last callback has run.
+        crate::kext::rcu::barrier();
     }
 }

@@ -4,7 +4,7 @@
 //! on them.
 
 use super::config::Config;
-use super::device::{Bond, BondDev};
+use super::device::{AtomicStats, Bond, BondDev};
 use super::files::PORT_FILES;
 use crate::bond_core::link::{LinkState, PortLink};
 use crate::bond_core::options::{Mode, OptId};
@@ -18,6 +18,7 @@ use crate::kext::print::{dev_err, dev_info, dev_warn};
 use crate::kext::rcu::RcuGuard;
 use crate::kext::rtnl::RtnlHeld;
 use crate::kext::rx::{RxAction, RxHandler, RxReg, RxSkb};
+use crate::kext::sync::LevelGuard;
 use crate::kext::sysfs::GroupOnDevice;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 use kernel::c_str;
@@ -54,18 +55,19 @@ pub(crate) struct Port {
     counters: PerCpuU64s<{ Counter::COUNT }>,
     /// How many times the port became the active one.
     pub(crate) failovers: AtomicU64,
-    /// The port's counters when enslaved: the bond counts what came after.
-    baseline: Stats64,
+    /// The port's counters when the bond last folded them into its own
+    /// (under the bond's statistics lock): at first, when enslaved.
+    folded: AtomicStats,
     /// netpoll on the port while netconsole (or another netpoll user)
     /// runs over the bond.
     pub(crate) np: NetpollSlot,
 }
 
 impl Port {
-    /// The port's counters since it was enslaved (`bond_fold_stats()`
-    /// without its 32-bit wrap cases: these counters are 64-bit).
-    pub(crate) fn stats_since_enslaved(&self) -> Stats64 {
-        delta(&self.dev.stats(), &self.baseline)
+    /// Adds what the port counted since the last fold to the bond's
+    /// counters (`total`, whose lock proves the caller holds it).
+    pub(crate) fn fold_stats(&self, total: &mut LevelGuard<'_, Stats64>) {
+        self.folded.fold_into(total, &self.dev.stats());
     }
 
     pub(crate) fn link(&self) -> LinkState {
@@ -212,55 +214,6 @@ impl Slave {
     }
 }
 
-macro_rules! stats_fields {
-    ($f:ident) => {
-        $f!(
-            rx_packets,
-            tx_packets,
-            rx_bytes,
-            tx_bytes,
-            rx_errors,
-            tx_errors,
-            rx_dropped,
-            tx_dropped,
-            multicast,
-            collisions,
-            rx_length_errors,
-            rx_over_errors,
-            rx_crc_errors,
-            rx_frame_errors,
-            rx_fifo_errors,
-            rx_missed_errors,
-            tx_aborted_errors,
-            tx_carrier_errors,
-            tx_fifo_errors,
-            tx_heartbeat_errors,
-            tx_window_errors,
-            rx_compressed,
-            tx_compressed,
-            rx_nohandler
-        )
-    };
-}
-
-/// `now - then`, field by field; a counter that went backwards counts 0.
-fn delta(now: &Stats64, then: &Stats64) -> Stats64 {
-    let mut d = Stats64::default();
-    macro_rules! sub {
-        ($($f:ident),*) => { $(d.$f = now.$f.saturating_sub(then.$f);)* };
-    }
-    stats_fields!(sub);
-    d
-}
-
-/// `acc += x`, field by field.
-pub(crate) fn add_stats(acc: &mut Stats64, x: &Stats64) {
-    macro_rules! add {
-        ($($f:ident),*) => { $(acc.$f = acc.$f.wrapping_add(x.$f);)* };
-    }
-    stats_fields!(add);
-}
-
 /// Enslaves `pdev` to `dev` (`bond_enslave()`): the checks, then MTU and
 /// MAC while the port is down, open it, take over its receive path, link
 /// it below the bond.
@@ -333,9 +286,13 @@ pub(crate) fn enslave(
     // Room for the new slave now, so that nothing can fail after the port
     // is taken over.
     cfg.slaves.reserve(1, GFP_KERNEL)?;
-    let sets = Bond::alloc_ports(cfg.slaves.len() + 1)?;
-    // And for the next change that must publish without failing.
-    let spare = Bond::alloc_ports(cfg.slaves.len() + 1)?;
+    let n = cfg.slaves.len() + 1;
+    let sets = Bond::alloc_ports(n)?;
+    // And for the next release, which must publish without allocating.
+    let spare = match cfg.spare_ports.take() {
+        Some(s) if s.all.capacity() >= n => s,
+        _ => Bond::alloc_ports(n)?,
+    };
     let first = cfg.slaves.is_empty();
     if first && dev.addr_assign_type() == NET_ADDR_RANDOM {
         dev.take_mac(&pdev.addr(), rtnl)?;
@@ -432,7 +389,7 @@ pub(crate) fn enslave(
             duplex: AtomicU8::new(netdev::DUPLEX_UNKNOWN),
             counters,
             failovers: AtomicU64::new(0),
-            baseline: pdev.stats(),
+            folded: AtomicStats::new(&pdev.stats()),
             np: NetpollSlot::new(),
         },
         GFP_KERNEL,
@@ -502,7 +459,7 @@ pub(crate) fn enslave(
         netdev::LAG_TX_ROUNDROBIN
     };
     if let Err(e) = pdev.link_master(dev, tx_type, rtnl) {
-        drop(rx.unregister(rtnl));
+        rx.unregister(rtnl);
         unwind_port(cfg);
         return Err(e);
     }
@@ -514,7 +471,7 @@ pub(crate) fn enslave(
         Err(e) => {
             pdev.unlink_master(dev, rtnl);
             if let Some(rx) = slave.rx.take() {
-                drop(rx.unregister(rtnl));
+                rx.unregister(rtnl);
             }
             unwind_port(cfg);
             return Err(e);
@@ -540,12 +497,13 @@ pub(crate) fn enslave(
     // Cannot fail: reserved above.
     let _ = cfg.slaves.push(slave, GFP_KERNEL);
     bond.compute_features(dev, rtnl);
+    // The old sets go when the readers are done with them.
+    drop(bond.publish_ports_in(sets, cfg, rtnl));
+    cfg.spare_ports = Some(spare);
     if mode == Mode::RoundRobin && bond.active_port(rtnl).is_none() && port.link() == LinkState::Up
     {
-        bond.set_active_port(Some(port.clone()), rtnl);
+        bond.set_active_port(Some(&port), rtnl);
     }
-    bond.publish_ports_in(sets, cfg, rtnl);
-    cfg.spare_ports = Some(spare);
     super::failover::set_carrier(dev, cfg);
     if mode == Mode::ActiveBackup {
         super::failover::select_active(dev, cfg, rtnl);
@@ -602,9 +560,25 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     let pdev: &NetDevice = &port.dev;
     port.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
     drop(slave.files.take());
-    bond.released.add(&port.stats_since_enslaved());
-    if let Some(rx) = slave.rx.take() {
-        drop(rx.unregister(rtnl));
+    // What it counted up to now stays in the bond's counters
+    // (`bond_get_stats()` before the release).
+    port.fold_stats(&mut bond.lock_stats(dev));
+    let was_active = bond.active_is(&port);
+    // The data path stops seeing the port (the sets keep the active port
+    // unless it is this one). The sets replaced are unused once the rx
+    // handler's unregistering has waited for its grace period: they are
+    // the spare for the next release, which then allocates nothing
+    // either.
+    let retired = bond.publish_ports(dev, cfg, rtnl);
+    let reclaimed = match slave.rx.take() {
+        Some(rx) => retired.reclaim(|| rx.unregister(rtnl)),
+        None => None,
+    };
+    if let Some(mut r) = reclaimed {
+        r.clear();
+        if cfg.spare_ports.as_ref().map_or(0, |s| s.all.capacity()) < r.all.capacity() {
+            cfg.spare_ports = Some(r);
+        }
     }
     pdev.unlink_master(dev, rtnl);
     slave_log!(
@@ -627,9 +601,8 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     if cfg.primary.as_ref().is_some_and(|p| Arc::ptr_eq(p, &port)) {
         cfg.primary = None;
     }
-    let was_active = bond.active_is(&port);
     if was_active {
-        super::failover::change_active(dev, cfg, None, rtnl);
+        super::failover::switch_active(dev, cfg, Some(port.clone()), None, rtnl);
     }
     if how != Leave::All && was_active {
         super::failover::select_active(dev, cfg, rtnl);
@@ -641,14 +614,12 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
             .iter()
             .find(|s| s.port.link() == LinkState::Up)
             .map(|s| s.port.clone());
-        bond.set_active_port(next, rtnl);
+        bond.set_active_port(next.as_ref(), rtnl);
     }
     super::failover::set_carrier(dev, cfg);
     if cfg.slaves.is_empty() {
         dev.random_mac(false, rtnl);
     }
-    // The data path must not see the port after this (waits for readers).
-    bond.publish_ports(cfg, rtnl);
     bond.compute_features(dev, rtnl);
     pdev.vlan_vids_del_by(dev, rtnl);
     port.np.disable(rtnl);

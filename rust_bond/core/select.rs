@@ -53,14 +53,26 @@ pub(crate) struct Selection {
 
 /// The port that should be active, if any (`bond_find_best_slave()`).
 /// Returns it and whether `force_primary` was consumed.
+#[cfg(test)]
 pub(crate) fn find_best(ports: &[Candidate], sel: Selection) -> (Option<usize>, bool) {
-    let (choice, consumed) = primary_or_current(ports, sel);
+    find_best_by(ports.len(), |i| ports[i], sel)
+}
+
+/// [`find_best`] over `n` ports that `at` describes: the caller needs no
+/// room for them (a failover allocates nothing).
+pub(crate) fn find_best_by(
+    n: usize,
+    at: impl Fn(usize) -> Candidate,
+    sel: Selection,
+) -> (Option<usize>, bool) {
+    let (choice, consumed) = primary_or_current(n, &at, sel);
     if choice.is_some() {
         return (choice, consumed);
     }
     let mut best = None;
     let mut mintime = sel.updelay;
-    for (i, p) in ports.iter().enumerate() {
+    for i in 0..n {
+        let p = at(i);
         if p.link == LinkState::Up {
             return (Some(i), consumed);
         }
@@ -72,8 +84,12 @@ pub(crate) fn find_best(ports: &[Candidate], sel: Selection) -> (Option<usize>, 
     (best, consumed)
 }
 
-fn primary_or_current(ports: &[Candidate], sel: Selection) -> (Option<usize>, bool) {
-    let up = |i: Option<usize>| i.filter(|&i| ports[i].link == LinkState::Up);
+fn primary_or_current(
+    n: usize,
+    at: &impl Fn(usize) -> Candidate,
+    sel: Selection,
+) -> (Option<usize>, bool) {
+    let up = |i: Option<usize>| i.filter(|&i| i < n && at(i).link == LinkState::Up);
     let curr = sel.current;
     let prim = match up(sel.primary) {
         Some(prim) => {
@@ -84,14 +100,15 @@ fn primary_or_current(ports: &[Candidate], sel: Selection) -> (Option<usize>, bo
         }
         None => {
             // The highest prio UP port; the first one among equals.
-            let mut hprio: Option<usize> = None;
-            for (i, p) in ports.iter().enumerate() {
-                if p.link == LinkState::Up && hprio.map_or(true, |h| p.prio > ports[h].prio) {
-                    hprio = Some(i);
+            let mut hprio: Option<(usize, i32)> = None;
+            for i in 0..n {
+                let p = at(i);
+                if p.link == LinkState::Up && hprio.map_or(true, |(_, h)| p.prio > h) {
+                    hprio = Some((i, p.prio));
                 }
             }
             match hprio {
-                Some(h) if Some(h) != curr => h,
+                Some((h, _)) if Some(h) != curr => h,
                 _ => return (up(curr), false),
             }
         }
@@ -100,7 +117,7 @@ fn primary_or_current(ports: &[Candidate], sel: Selection) -> (Option<usize>, bo
         return (Some(prim), false);
     };
     // Both are up.
-    let (p, c) = (&ports[prim], &ports[curr]);
+    let (p, c) = (at(prim), at(curr));
     let choice = match sel.reselect {
         Reselect::Always => prim,
         Reselect::Better => {

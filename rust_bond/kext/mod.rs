@@ -16,6 +16,7 @@ pub(crate) mod rcu;
 pub(crate) mod rtnl;
 pub(crate) mod rx;
 pub(crate) mod skb;
+pub(crate) mod sync;
 pub(crate) mod sysfs;
 pub(crate) mod vec;
 pub(crate) mod work;

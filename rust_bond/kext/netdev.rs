@@ -91,6 +91,22 @@ impl NetDevice {
         unsafe { (*self.as_raw()).ifindex as u32 }
     }
 
+    /// Whether the current task has `CAP_NET_ADMIN` in the user namespace
+    /// that owns the device's network namespace
+    /// (`ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN)`).
+    pub(crate) fn net_admin_capable(&self) -> bool {
+        // SAFETY: A live device; process context (a sysfs write).
+        unsafe { sys::rb_net_admin_capable(self.as_raw()) }
+    }
+
+    /// How deep the devices below this one nest (`lower_level`: 1 with
+    /// none below), for lockdep levels. Changed under RTNL; a racing read
+    /// sees the old or the new value.
+    pub(crate) fn lower_level(&self) -> u32 {
+        // SAFETY: A live device; a byte read does not tear.
+        u32::from(unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).lower_level) })
+    }
+
     /// Whether the device is in the initial network namespace (the one
     /// `/proc/net/bonding` and `bonding_masters` belong to).
     pub(crate) fn in_init_net(&self) -> bool {

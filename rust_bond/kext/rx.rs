@@ -4,7 +4,7 @@
 //! bonds do. At most one handler per device (`-EBUSY` otherwise).
 
 use super::netdev::{NetDevRef, NetDevice};
-use super::rcu::RcuGuard;
+use super::rcu::{GracePeriod, RcuGuard};
 use super::rtnl::{Rtnl, RtnlHeld};
 use crate::sys;
 use core::marker::PhantomData;
@@ -95,10 +95,13 @@ impl<H: RxHandler> RxReg<H> {
         })
     }
 
-    /// Removes the handler; returns the port data once no receive path can
-    /// still be using it (this waits for a grace period).
-    pub(crate) fn unregister(mut self, _rtnl: &RtnlHeld) -> Arc<H::Port> {
-        self.unregister_inner()
+    /// Removes the handler and drops its port data once no receive path
+    /// can still be using it: this waits for a grace period
+    /// (`synchronize_net`), which the caller may use for other things
+    /// retired before.
+    pub(crate) fn unregister(mut self, _rtnl: &RtnlHeld) -> GracePeriod {
+        drop(self.unregister_inner());
+        GracePeriod::waited()
     }
 
     fn unregister_inner(&mut self) -> Arc<H::Port> {

@@ -200,24 +200,26 @@ unsafe extern "C" fn store<F: DeviceFiles>(
     count: usize,
 ) -> isize {
     from_result(|| {
-        // SAFETY: sysfs passes `count` bytes at `buf` for the call.
-        let input = unsafe { store_input(buf, count)? };
         // SAFETY: As in `show`.
         let (net, name) = unsafe { (net_device_of(dev), CStr::from_char_ptr((*attr).attr.name)) };
+        // SAFETY: sysfs passes `count` bytes at `buf` for the call.
+        let input = unsafe { store_input(buf, count, net.net_admin_capable())? };
         F::store(net, name.to_str().map_err(|_| EINVAL)?, &StoreInput(input))?;
         Ok(count as isize)
     })
 }
 
-/// The bytes of a write, for a task allowed to configure networking: as
-/// net-sysfs's own files, rust_bond's need `CAP_NET_ADMIN` (the file mode
-/// alone would let any root task in).
+/// The bytes of a write, for a task allowed to configure networking
+/// (`allowed`): as net-sysfs's own files, rust_bond's need `CAP_NET_ADMIN`
+/// (the file mode alone would let any root task in), in the user
+/// namespace that owns the device's network namespace, as bonding.ko's
+/// ioctls check it: root in a container configures its own bonds.
 ///
 /// # Safety
 ///
 /// `buf` holds `count` readable bytes for `'a`.
-unsafe fn store_input<'a>(buf: *const c_char, count: usize) -> Result<&'a [u8]> {
-    if !super::capable_net_admin() {
+unsafe fn store_input<'a>(buf: *const c_char, count: usize, allowed: bool) -> Result<&'a [u8]> {
+    if !allowed {
         return Err(EPERM);
     }
     // SAFETY: The caller's guarantee.
@@ -305,8 +307,9 @@ impl<F: ClassFile> ClassAttr<F> {
         count: usize,
     ) -> isize {
         from_result(|| {
-            // SAFETY: sysfs passes `count` readable bytes.
-            let input = unsafe { store_input(buf, count)? };
+            // SAFETY: sysfs passes `count` readable bytes. The file is in
+            // the initial network namespace only.
+            let input = unsafe { store_input(buf, count, super::capable_net_admin())? };
             F::store(&StoreInput(input))?;
             Ok(count as isize)
         })

@@ -20,3 +20,16 @@ pub(crate) fn remove<T>(v: &mut KVec<T>, idx: usize) -> Option<T> {
         Some(last)
     }
 }
+
+/// Drops every element, keeping the room (like `Vec::clear`). Never
+/// allocates.
+pub(crate) fn clear<T>(v: &mut KVec<T>) {
+    let len = v.len();
+    // SAFETY: The first `len` elements are initialised; the length is set
+    // to 0 first, so a panicking drop cannot drop one twice (it leaks the
+    // rest instead).
+    unsafe {
+        v.set_len(0);
+        core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(v.as_mut_ptr(), len));
+    }
+}

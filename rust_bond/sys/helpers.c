@@ -3,7 +3,9 @@
  * The few kernel macros rust_bond needs that bindgen cannot turn into
  * functions. Keep this file small; everything else is generated.
  */
+#include <linux/capability.h>
 #include <linux/netdevice.h>
+#include <net/net_namespace.h>
 #include "helpers.h"
 
 /* INIT_DELAYED_WORK() is a macro (it declares a lockdep class per site). */
@@ -70,4 +72,30 @@ u64 rb_master_fix_features(struct net_device *dev, u64 features)
 	netdev_for_each_lower_dev(dev, lower, iter)
 		features = netdev_increment_features(features, lower->features, mask);
 	return netdev_add_tso_features(features, mask);
+}
+
+/*
+ * spin_lock_init() declares a lockdep class per call site (one for every
+ * bond's statistics lock); spin_lock_nested() and spin_unlock() are
+ * macros or inlines.
+ */
+void rb_level_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void rb_spin_lock_nested(spinlock_t *lock, int subclass)
+{
+	spin_lock_nested(lock, subclass);
+}
+
+void rb_spin_unlock(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
+/* dev_net() is an inline. */
+bool rb_net_admin_capable(struct net_device *dev)
+{
+	return ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN);
 }

@@ -16,5 +16,11 @@ u64 rb_percpu_u64_sum(u64 __percpu *counters, size_t i);
 struct net_device;
 void rb_master_setup_features(struct net_device *dev);
 u64 rb_master_fix_features(struct net_device *dev, u64 features);
+bool rb_net_admin_capable(struct net_device *dev);
+
+#include <linux/spinlock.h>
+void rb_level_lock_init(spinlock_t *lock);
+void rb_spin_lock_nested(spinlock_t *lock, int subclass);
+void rb_spin_unlock(spinlock_t *lock);
 
 #endif
