@@ -122,10 +122,9 @@ impl AtomicStats {
     }
 
     /// Adds to `total` what each counter of `now` grew by since this
-    /// snapshot, which becomes `now` (`bond_fold_stats()`): a counter that
-    /// went backwards (a driver that resets its counters at down/up)
-    /// adds nothing, and one that never left 32 bits wraps as 32 bits.
-    /// Only under the bond's statistics lock.
+    /// snapshot, which becomes `now` (`bond_fold_stats()`, see
+    /// [`crate::bond_core::stats::fold`]). Only under the bond's statistics
+    /// lock.
     pub(crate) fn fold_into(&self, total: &mut Stats64, now: &Stats64) {
         let mut now = *now;
         for ((last, nv), t) in self
@@ -134,16 +133,8 @@ impl AtomicStats {
             .zip(Self::fields(&mut now))
             .zip(Self::fields(total))
         {
-            let (nv, ov) = (*nv, last.load(Relaxed));
-            let delta = if (nv | ov) >> 32 == 0 {
-                i64::from((nv as u32).wrapping_sub(ov as u32) as i32)
-            } else {
-                nv.wrapping_sub(ov) as i64
-            };
-            if delta > 0 {
-                *t = t.wrapping_add(delta as u64);
-            }
-            last.store(nv, Relaxed);
+            *t = crate::bond_core::stats::fold(*t, *nv, last.load(Relaxed));
+            last.store(*nv, Relaxed);
         }
     }
 

@@ -8,4 +8,5 @@
 pub(crate) mod link;
 pub(crate) mod options;
 pub(crate) mod select;
+pub(crate) mod stats;
 pub(crate) mod text;

@@ -87,10 +87,13 @@ impl Drop for Rtnl {
     }
 }
 
-/// Data protected by RTNL: reading needs `&RtnlHeld`, writing `&mut
-/// RtnlHeld`, so a mutable borrow cannot coexist with another borrow made
-/// through the same proof (as with the kernel's `LockedBy`). Only for data
-/// that no callback of the code holding it can reach.
+/// Data protected by RTNL: reading needs an `&RtnlHeld` proof, writing
+/// the [`Rtnl`] guard itself, mutably. Proofs can be minted by callbacks
+/// (the core calls them with RTNL held), so a second proof may exist
+/// while a borrow made through the first is alive; a guard cannot: RTNL
+/// does not nest, so while this task holds it (for any proof's borrow to
+/// be alive) no other guard can be taken, and borrows made through the
+/// guard's own proof are excluded by the mutable borrow.
 pub(crate) struct RtnlLocked<T>(core::cell::UnsafeCell<T>);
 
 // SAFETY: Every access goes through an `RtnlHeld` proof, so RTNL serialises
@@ -109,9 +112,13 @@ impl<T> RtnlLocked<T> {
         unsafe { &*self.0.get() }
     }
 
-    /// Changes the data while RTNL is held.
-    pub(crate) fn get_mut<'a>(&'a self, _rtnl: &'a mut RtnlHeld) -> &'a mut T {
-        // SAFETY: RTNL is held and the proof is exclusively borrowed for 'a.
+    /// Changes the data while this task holds RTNL through `_rtnl`.
+    pub(crate) fn get_mut<'a>(&'a self, _rtnl: &'a mut Rtnl) -> &'a mut T {
+        // SAFETY: The guard is exclusively borrowed for 'a, so no borrow
+        // made through its proof is alive; borrows made through proofs that
+        // callbacks minted end with those callbacks, which run inside calls
+        // this guard's holder made (borrowing the guard) or while the core
+        // holds RTNL (when no guard can exist). See the type's comment.
         unsafe { &mut *self.0.get() }
     }
 }
