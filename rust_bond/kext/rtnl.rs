@@ -114,11 +114,12 @@ impl<T> RtnlLocked<T> {
 
     /// Changes the data while this task holds RTNL through `_rtnl`.
     pub(crate) fn get_mut<'a>(&'a self, _rtnl: &'a mut Rtnl) -> &'a mut T {
+        // Borrows made through proofs that callbacks minted end with those
+        // callbacks, which run inside calls this guard's holder made
+        // (borrowing the guard) or while the core holds RTNL (when no
+        // guard can exist).
         // SAFETY: The guard is exclusively borrowed for 'a, so no borrow
-        // made through its proof is alive; borrows made through proofs that
-        // callbacks minted end with those callbacks, which run inside calls
-        // this guard's holder made (borrowing the guard) or while the core
-        // holds RTNL (when no guard can exist). See the type's comment.
+        // made through it or (above) any other proof is alive.
         unsafe { &mut *self.0.get() }
     }
 }

@@ -51,6 +51,7 @@ scenario_rr() {
 	echo "eth1 back: $(rr_counts "$n")"
 	echo "packets_per_slave: $(cat $B/packets_per_slave)"
 }
+# kernel: test
 test_rr_spreads_like_bonding() {
 	local n pps
 	for n in 2 4; do
@@ -140,6 +141,7 @@ scenario_igmp() {
 		echo "all on one port: no"
 	fi
 }
+# kernel: test
 test_rr_igmp_on_one_port_like_bonding() {
 	differential "balance-rr IGMP" scenario_igmp mode=0 miimon=100
 	load_driver rust mode=0 miimon=100

@@ -73,6 +73,7 @@ scenario_netlink() {
 	try_ip link del bond3
 	cat /sys/class/net/bonding_masters
 }
+# kernel: test
 test_netlink_matches_bonding() {
 	differential "ip link type bond" scenario_netlink
 }

@@ -39,6 +39,7 @@ scenario_bad_input_matrix() {
 	echo "== down, no ports"
 	matrix
 }
+# kernel: test
 test_bad_input_matrix_matches_bonding() {
 	differential "bad inputs" scenario_bad_input_matrix mode=1 miimon=100
 }
