@@ -65,6 +65,11 @@ impl PortSets {
         u32::try_from(i).ok()
     }
 
+    /// Whether the sets have room for `n` ports.
+    pub(crate) fn has_room(&self, n: usize) -> bool {
+        self.all.capacity() >= n && self.tx.capacity() >= n
+    }
+
     /// Empties the sets (keeping their room), letting go of the ports.
     pub(crate) fn clear(&mut self) {
         crate::kext::vec::clear(&mut self.all);
@@ -89,10 +94,10 @@ impl PortSets {
 /// 64-bit counters updated without a lock (for `get_stats64`, which may
 /// run in any context).
 #[derive(Default)]
-pub(crate) struct AtomicStats([AtomicU64; 24]);
+pub(crate) struct AtomicStats([AtomicU64; 25]);
 
 impl AtomicStats {
-    fn fields(s: &mut Stats64) -> [&mut u64; 24] {
+    fn fields(s: &mut Stats64) -> [&mut u64; 25] {
         [
             &mut s.rx_packets,
             &mut s.tx_packets,
@@ -118,6 +123,7 @@ impl AtomicStats {
             &mut s.rx_compressed,
             &mut s.tx_compressed,
             &mut s.rx_nohandler,
+            &mut s.rx_otherhost_dropped,
         ]
     }
 
@@ -358,8 +364,8 @@ impl Bond {
     }
 
     /// A port's link or backup state changed: the balance-rr transmit set
-    /// follows, in place.
-    pub(crate) fn update_tx(&self) {
+    /// follows, in place (one writer: RTNL).
+    pub(crate) fn update_tx(&self, _rtnl: &RtnlHeld) {
         let rcu = RcuGuard::lock();
         if let Some(sets) = self.ports.get(&rcu) {
             sets.update_tx();
@@ -381,7 +387,7 @@ impl Bond {
     ) -> Retired<PortSets> {
         let n = cfg.slaves.len();
         let sets = match cfg.spare_ports.take() {
-            Some(s) if s.all.capacity() >= n => Some(s),
+            Some(s) if s.has_room(n) => Some(s),
             _ => Self::alloc_ports(n).ok(),
         };
         match sets {
@@ -507,7 +513,7 @@ impl Driver for BondDriver {
                 s.port.set_active_flags(rtnl);
             }
         }
-        dev.data().update_tx();
+        dev.data().update_tx(rtnl);
         if cfg.values.miimon() > 0 {
             dev.schedule(MONITOR, 0);
         }
@@ -582,11 +588,12 @@ impl Driver for BondDriver {
     fn get_stats64(dev: &BondDev, stats: &mut Stats64) {
         let bond = dev.data();
         let rcu = RcuGuard::lock();
+        // The sets first: a bond enslaved below this one raised its
+        // nesting level before it was published.
+        let sets = bond.ports.get(&rcu);
         let mut total = bond.lock_stats(dev);
-        if let Some(sets) = bond.ports.get(&rcu) {
-            for p in sets.all.iter() {
-                p.fold_stats(&mut total);
-            }
+        for p in sets.iter().flat_map(|s| s.all.iter()) {
+            p.fold_stats(&mut total);
         }
         *stats = *total;
     }

@@ -158,8 +158,10 @@ pub(crate) fn switch_active(
                 dev.notify(event::NOTIFY_PEERS, rtnl);
             }
         }
-        bond.update_tx();
     }
+    // A port the selection took out of updelay transmits now (in every
+    // mode: balance-rr's set has it from here).
+    bond.update_tx(rtnl);
     let resend = cfg.values.get(OptId::ResendIgmp);
     if dev.running() && resend > 0 && (new.is_some() || mode == Mode::RoundRobin) {
         cfg.igmp_retrans = resend;
@@ -355,7 +357,7 @@ fn settle(dev: &BondDev, cfg: &mut Config, reselect: bool, changed: bool, rtnl: 
     }
     set_carrier(dev, cfg);
     if changed {
-        dev.data().update_tx();
+        dev.data().update_tx(rtnl);
     }
 }
 

@@ -288,10 +288,11 @@ pub(crate) fn enslave(
     cfg.slaves.reserve(1, GFP_KERNEL)?;
     let n = cfg.slaves.len() + 1;
     let sets = Bond::alloc_ports(n)?;
-    // And for the next release, which must publish without allocating.
-    let spare = match cfg.spare_ports.take() {
-        Some(s) if s.all.capacity() >= n => s,
-        _ => Bond::alloc_ports(n)?,
+    // And for the next release, which must publish without allocating
+    // (kept in `cfg` only once nothing can fail any more).
+    let spare = match &cfg.spare_ports {
+        Some(s) if s.has_room(n) => None,
+        _ => Some(Bond::alloc_ports(n)?),
     };
     let first = cfg.slaves.is_empty();
     if first && dev.addr_assign_type() == NET_ADDR_RANDOM {
@@ -499,7 +500,9 @@ pub(crate) fn enslave(
     bond.compute_features(dev, rtnl);
     // The old sets go when the readers are done with them.
     drop(bond.publish_ports_in(sets, cfg, rtnl));
-    cfg.spare_ports = Some(spare);
+    if spare.is_some() {
+        cfg.spare_ports = spare;
+    }
     if mode == Mode::RoundRobin && bond.active_port(rtnl).is_none() && port.link() == LinkState::Up
     {
         bond.set_active_port(Some(&port), rtnl);
@@ -571,12 +574,16 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     // either.
     let retired = bond.publish_ports(dev, cfg, rtnl);
     let reclaimed = match slave.rx.take() {
-        Some(rx) => retired.reclaim(|| rx.unregister(rtnl)),
+        Some(rx) => rx.unregister_reclaiming(retired, rtnl),
         None => None,
     };
     if let Some(mut r) = reclaimed {
         r.clear();
-        if cfg.spare_ports.as_ref().map_or(0, |s| s.all.capacity()) < r.all.capacity() {
+        if !cfg
+            .spare_ports
+            .as_ref()
+            .is_some_and(|s| s.has_room(r.all.capacity()))
+        {
             cfg.spare_ports = Some(r);
         }
     }

@@ -43,19 +43,6 @@ impl Drop for RcuGuard {
     }
 }
 
-/// Proof that an RCU grace period ended after it was asked for: every
-/// read-side section that was running when the function that made it
-/// started has ended since.
-pub(crate) struct GracePeriod(());
-
-impl GracePeriod {
-    /// Made only by functions that wait for a grace period (the rx
-    /// handler's unregistering).
-    pub(super) fn waited() -> Self {
-        Self(())
-    }
-}
-
 /// Waits until every callback [`Retired`] queued has run: module unload,
 /// before the callbacks' code goes away.
 pub(crate) fn barrier() {
@@ -69,8 +56,9 @@ pub(crate) fn barrier() {
 /// # Invariants
 ///
 /// `head` is used only while the node is being retired: between
-/// [`Retired`]'s drop, which takes the last published reference out of an
-/// [`RcuArc`], and the callback that drops that reference. A node is
+/// [`Retired`]'s drop, which gives the reference an [`RcuArc`] published
+/// to an RCU callback, and that callback, which drops it (other
+/// references from [`RcuArc::get_rtnl`] may outlive it). A node is
 /// published only from a [`UniqueArc`], so it is never retired twice at
 /// once.
 pub(crate) struct RcuNode<T> {
@@ -188,20 +176,22 @@ impl<T: Send + Sync + 'static> Drop for RcuArc<T> {
 pub(crate) struct Retired<T: Send + Sync + 'static>(Option<Arc<RcuNode<T>>>);
 
 impl<T: Send + Sync + 'static> Retired<T> {
-    /// The old value back for reuse, once `wait` has waited for a grace
-    /// period that began after the value was unpublished (no reader can
-    /// see it then). `None` if there was none, or if someone else still
-    /// holds a reference to it ([`RcuArc::get_rtnl`]).
-    pub(crate) fn reclaim(
-        mut self,
-        wait: impl FnOnce() -> GracePeriod,
-    ) -> Option<UniqueArc<RcuNode<T>>>
+    /// The old value back for reuse, `None` if there was none or if
+    /// someone else still holds a reference to it
+    /// ([`RcuArc::get_rtnl`]).
+    ///
+    /// # Safety
+    ///
+    /// A grace period has ended since the value was unpublished (this
+    /// `Retired` was made): no reader can still see it.
+    pub(super) unsafe fn reclaim(mut self) -> Option<UniqueArc<RcuNode<T>>>
     where
         T: Unpin,
     {
-        let old = self.0.take();
-        let GracePeriod(()) = wait();
-        old.and_then(Arc::into_unique_or_drop).map(Pin::into_inner)
+        self.0
+            .take()
+            .and_then(Arc::into_unique_or_drop)
+            .map(Pin::into_inner)
     }
 
     /// The callback `Drop` queues.

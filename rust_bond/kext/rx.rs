@@ -4,12 +4,12 @@
 //! bonds do. At most one handler per device (`-EBUSY` otherwise).
 
 use super::netdev::{NetDevRef, NetDevice};
-use super::rcu::{GracePeriod, RcuGuard};
+use super::rcu::{RcuGuard, RcuNode, Retired};
 use super::rtnl::{Rtnl, RtnlHeld};
 use crate::sys;
 use core::marker::PhantomData;
 use kernel::error::Result;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, UniqueArc};
 
 /// A frame being received, as the handler sees it.
 pub(crate) struct RxSkb(*mut sys::sk_buff);
@@ -96,12 +96,24 @@ impl<H: RxHandler> RxReg<H> {
     }
 
     /// Removes the handler and drops its port data once no receive path
-    /// can still be using it: this waits for a grace period
-    /// (`synchronize_net`), which the caller may use for other things
-    /// retired before.
-    pub(crate) fn unregister(mut self, _rtnl: &RtnlHeld) -> GracePeriod {
+    /// can still be using it (this waits for a grace period:
+    /// `synchronize_net`).
+    pub(crate) fn unregister(mut self, _rtnl: &RtnlHeld) {
         drop(self.unregister_inner());
-        GracePeriod::waited()
+    }
+
+    /// [`RxReg::unregister`], which waits for a grace period anyway; and
+    /// takes back `retired` (unpublished before), which no reader can
+    /// see after that wait. `None` if someone else still holds it.
+    pub(crate) fn unregister_reclaiming<T: Send + Sync + Unpin + 'static>(
+        self,
+        retired: Retired<T>,
+        rtnl: &RtnlHeld,
+    ) -> Option<UniqueArc<RcuNode<T>>> {
+        self.unregister(rtnl);
+        // SAFETY: `retired` was made before this call, whose unregistering
+        // waited for a grace period (`synchronize_net`).
+        unsafe { retired.reclaim() }
     }
 
     fn unregister_inner(&mut self) -> Arc<H::Port> {

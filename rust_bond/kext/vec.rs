@@ -26,8 +26,7 @@ pub(crate) fn remove<T>(v: &mut KVec<T>, idx: usize) -> Option<T> {
 pub(crate) fn clear<T>(v: &mut KVec<T>) {
     let len = v.len();
     // SAFETY: The first `len` elements are initialised; the length is set
-    // to 0 first, so a panicking drop cannot drop one twice (it leaks the
-    // rest instead).
+    // to 0 first, so that no element can be dropped twice.
     unsafe {
         v.set_len(0);
         core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(v.as_mut_ptr(), len));
