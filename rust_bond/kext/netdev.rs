@@ -24,7 +24,7 @@ use kernel::ffi::c_int;
 use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::types::Opaque;
+use kernel::types::{ARef, AlwaysRefCounted, Opaque};
 
 /// A MAC address.
 pub(crate) type MacAddr = [u8; 6];
@@ -233,9 +233,7 @@ impl NetDevice {
     /// must drop it when the device goes (NETDEV_UNREGISTER), or the core
     /// waits for it forever.
     pub(crate) fn to_ref(&self) -> NetDevRef {
-        // SAFETY: A live device; taking a reference is always allowed.
-        unsafe { sys::dev_hold(self.as_raw()) };
-        NetDevRef(NonNull::from(self))
+        ARef::from(self)
     }
 
     /// Whether `self` and `other` are the same device.
@@ -600,26 +598,22 @@ pub(crate) mod event {
     pub(crate) const JOIN: u32 = sys::netdev_cmd_NETDEV_JOIN;
 }
 
-/// A counted reference to a device; see [`NetDevice::to_ref`].
-pub(crate) struct NetDevRef(NonNull<NetDevice>);
+/// A counted reference to a device (`dev_hold()`); see
+/// [`NetDevice::to_ref`].
+pub(crate) type NetDevRef = ARef<NetDevice>;
 
-// SAFETY: Device references may be taken and dropped on any CPU.
-unsafe impl Send for NetDevRef {}
-// SAFETY: `NetDevice` is `Sync`: its methods are safe from any task.
-unsafe impl Sync for NetDevRef {}
-
-impl core::ops::Deref for NetDevRef {
-    type Target = NetDevice;
-    fn deref(&self) -> &NetDevice {
-        // SAFETY: The reference keeps the device allocated.
-        unsafe { self.0.as_ref() }
+// SAFETY: `dev_hold()` and `dev_put()` keep a device allocated while its
+// count is raised, may be called on any CPU and in any context, and the
+// core frees the device only once every reference is dropped.
+unsafe impl AlwaysRefCounted for NetDevice {
+    fn inc_ref(&self) {
+        // SAFETY: A live device; taking a reference is always allowed.
+        unsafe { sys::dev_hold(self.as_raw()) };
     }
-}
 
-impl Drop for NetDevRef {
-    fn drop(&mut self) {
-        // SAFETY: Taken in `to_ref()`; released once.
-        unsafe { sys::dev_put(self.0.as_ptr().cast()) };
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives back a reference taken by `inc_ref`.
+        unsafe { sys::dev_put(obj.as_ptr().cast()) };
     }
 }
 
