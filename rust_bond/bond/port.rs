@@ -25,6 +25,7 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::sync::Arc;
+use kernel::types::ScopeGuard;
 
 /// `bond0: (slave eth0): message`, as bonding's `slave_info()` prints.
 macro_rules! slave_log {
@@ -294,15 +295,18 @@ pub(crate) fn enslave(
         Some(s) if s.has_room(n) => None,
         _ => Some(Bond::alloc_ports(n)?),
     };
+    // From here, each step that changed something arms a guard that
+    // undoes it if a later step fails; guards run in reverse order, and
+    // all are dismissed once the port is enslaved.
     let first = cfg.slaves.is_empty();
     if first && dev.addr_assign_type() == NET_ADDR_RANDOM {
         dev.take_mac(&pdev.addr(), rtnl)?;
     }
-    let undo_bond_mac = |cfg: &Config| {
-        if cfg.slaves.is_empty() && dev.addr() == pdev.addr() {
+    let undo_bond_mac = ScopeGuard::new(|| {
+        if first && dev.addr() == pdev.addr() {
             dev.random_mac(false, rtnl);
         }
-    };
+    });
 
     let orig_mtu = pdev.mtu();
     if let Err(e) = pdev.set_mtu(dev.mtu(), rtnl) {
@@ -313,9 +317,11 @@ pub(crate) fn enslave(
             "Error {} calling dev_set_mtu\n",
             e.to_errno()
         );
-        undo_bond_mac(cfg);
         return Err(e);
     }
+    let restore_mtu = ScopeGuard::new(|| {
+        let _ = pdev.set_mtu(orig_mtu, rtnl);
+    });
     let perm_addr = pdev.addr();
     let fom = cfg.values.fail_over_mac();
     let sets_mac = fom == 0 || mode != Mode::ActiveBackup;
@@ -326,9 +332,6 @@ pub(crate) fn enslave(
     } else {
         Ok(())
     };
-    let restore_mtu = || {
-        let _ = pdev.set_mtu(orig_mtu, rtnl);
-    };
     if let Err(e) = mac_result {
         slave_log!(
             dev_err,
@@ -337,47 +340,29 @@ pub(crate) fn enslave(
             "Error {} calling set_mac_address\n",
             e.to_errno()
         );
-        restore_mtu();
-        undo_bond_mac(cfg);
         return Err(e);
     }
-    let restore_mac = || {
+    let restore_mac = ScopeGuard::new(|| {
         if sets_mac {
             let _ = pdev.set_mac(&perm_addr, rtnl);
         }
-    };
+    });
     pdev.set_no_addrconf(true, rtnl);
+    let restore_addrconf = ScopeGuard::new(|| pdev.set_no_addrconf(false, rtnl));
     if let Err(e) = pdev.open(rtnl) {
         slave_log!(dev_err, dev, pdev, "Opening slave failed\n");
-        pdev.set_no_addrconf(false, rtnl);
-        restore_mac();
-        restore_mtu();
-        undo_bond_mac(cfg);
         return Err(e);
     }
-    let close = |cfg: &Config| {
-        pdev.close(rtnl);
-        pdev.set_no_addrconf(false, rtnl);
-        restore_mac();
-        restore_mtu();
-        undo_bond_mac(cfg);
-    };
+    let close = ScopeGuard::new(|| pdev.close(rtnl));
     // The VLANs on the bond pass the port's filter too.
     if let Err(e) = pdev.vlan_vids_add_by(dev, rtnl) {
         slave_log!(dev_err, dev, pdev, "Couldn't add bond vlan ids\n");
-        close(cfg);
         return Err(e);
     }
-    let unwind = |cfg: &Config| {
-        pdev.vlan_vids_del_by(dev, rtnl);
-        close(cfg);
-    };
+    let del_vids = ScopeGuard::new(|| pdev.vlan_vids_del_by(dev, rtnl));
 
-    let Ok(counters) = PerCpuU64s::new() else {
-        unwind(cfg);
-        return Err(ENOMEM);
-    };
-    let port = match Arc::new(
+    let counters = PerCpuU64s::new().map_err(|_| ENOMEM)?;
+    let port = Arc::new(
         Port {
             dev: pdev.to_ref(),
             bond: dev.to_ref(),
@@ -394,13 +379,8 @@ pub(crate) fn enslave(
             np: NetpollSlot::new(),
         },
         GFP_KERNEL,
-    ) {
-        Ok(p) => p,
-        Err(_) => {
-            unwind(cfg);
-            return Err(ENOMEM);
-        }
-    };
+    )
+    .map_err(|_| ENOMEM)?;
     // netconsole over the bond sends through every port.
     if netpoll::is_set_up(dev, rtnl) && port.np.enable(pdev, rtnl).is_err() {
         slave_log!(
@@ -409,13 +389,9 @@ pub(crate) fn enslave(
             pdev,
             "master_dev is using netpoll, but new slave device does not support netpoll\n"
         );
-        unwind(cfg);
         return Err(EBUSY);
     }
-    let unwind_port = |cfg: &Config| {
-        port.np.disable(rtnl);
-        unwind(cfg);
-    };
+    let disable_np = ScopeGuard::new(|| port.np.disable(rtnl));
     port.update_speed_duplex(rtnl);
     // The initial link state: with miimon, what the carrier says (an
     // updelay applies); without, up whatever the carrier.
@@ -447,37 +423,31 @@ pub(crate) fn enslave(
     if !dev.lro() {
         pdev.disable_lro(rtnl);
     }
-    let rx = match RxReg::<BondRx>::register(pdev, port.clone(), rtnl) {
-        Ok(rx) => rx,
-        Err(e) => {
-            unwind_port(cfg);
-            return Err(e);
-        }
-    };
+    let rx =
+        ScopeGuard::new_with_data(RxReg::<BondRx>::register(pdev, port.clone(), rtnl)?, |rx| {
+            rx.unregister(rtnl)
+        });
     let tx_type = if mode == Mode::ActiveBackup {
         netdev::LAG_TX_ACTIVEBACKUP
     } else {
         netdev::LAG_TX_ROUNDROBIN
     };
-    if let Err(e) = pdev.link_master(dev, tx_type, rtnl) {
-        rx.unregister(rtnl);
-        unwind_port(cfg);
-        return Err(e);
-    }
-    slave.rx = Some(rx);
+    pdev.link_master(dev, tx_type, rtnl)?;
+    let unlink = ScopeGuard::new(|| pdev.unlink_master(dev, rtnl));
     // Its state as a port of the bond, now that it is one.
     port.lower_state_changed(rtnl);
-    match PORT_FILES.add(pdev) {
-        Ok(f) => slave.files = Some(f),
-        Err(e) => {
-            pdev.unlink_master(dev, rtnl);
-            if let Some(rx) = slave.rx.take() {
-                rx.unregister(rtnl);
-            }
-            unwind_port(cfg);
-            return Err(e);
-        }
-    }
+    slave.files = Some(PORT_FILES.add(pdev)?);
+
+    // Enslaved: nothing below can fail.
+    unlink.dismiss();
+    slave.rx = Some(rx.dismiss());
+    disable_np.dismiss();
+    del_vids.dismiss();
+    close.dismiss();
+    restore_addrconf.dismiss();
+    restore_mac.dismiss();
+    restore_mtu.dismiss();
+    undo_bond_mac.dismiss();
     if mode == Mode::RoundRobin {
         let flags = dev.flags();
         if flags & iff::PROMISC != 0 {
