@@ -9,7 +9,9 @@ use super::rtnl::{Rtnl, RtnlHeld};
 use crate::sys;
 use core::marker::PhantomData;
 use kernel::error::Result;
-use kernel::sync::{Arc, UniqueArc};
+use kernel::ffi::c_void;
+use kernel::sync::{Arc, ArcBorrow, UniqueArc};
+use kernel::types::ForeignOwnable;
 
 /// A frame being received, as the handler sees it.
 pub(crate) struct RxSkb(*mut sys::sk_buff);
@@ -49,7 +51,7 @@ pub(crate) enum RxAction<'a> {
 
 /// A receive handler for ports holding a `Port`.
 pub(crate) trait RxHandler: 'static {
-    type Port: Send + Sync;
+    type Port: Send + Sync + 'static;
     /// Decides what becomes of `skb`, received on a port with `port`.
     /// Runs in softirq context inside an RCU read-side section.
     fn handle<'a>(port: &'a Self::Port, skb: &RxSkb, rcu: &'a RcuGuard) -> RxAction<'a>;
@@ -60,7 +62,9 @@ pub(crate) trait RxHandler: 'static {
 /// itself (so never drop one while holding RTNL).
 pub(crate) struct RxReg<H: RxHandler> {
     dev: Option<NetDevRef>,
-    port: *const H::Port,
+    /// The `Arc<H::Port>` handed to C as `rx_handler_data`
+    /// (`ForeignOwnable`).
+    port: *const c_void,
     _h: PhantomData<H>,
 }
 
@@ -73,7 +77,7 @@ unsafe impl<H: RxHandler> Sync for RxReg<H> {}
 impl<H: RxHandler> RxReg<H> {
     /// Installs `H` on `dev` with `port`. `-EBUSY` if `dev` has a handler.
     pub(crate) fn register(dev: &NetDevice, port: Arc<H::Port>, _rtnl: &RtnlHeld) -> Result<Self> {
-        let raw = Arc::into_raw(port);
+        let raw = port.into_foreign();
         // SAFETY: RTNL is held; the handler fits; `raw` stays valid until
         // unregistered (we keep the Arc's reference).
         let ret = unsafe {
@@ -85,7 +89,7 @@ impl<H: RxHandler> RxReg<H> {
         };
         if ret != 0 {
             // SAFETY: Not registered: the reference is still ours.
-            drop(unsafe { Arc::from_raw(raw) });
+            drop(unsafe { Arc::<H::Port>::from_foreign(raw) });
             return Err(kernel::error::Error::from_errno(ret));
         }
         Ok(Self {
@@ -124,12 +128,15 @@ impl<H: RxHandler> RxReg<H> {
         }
         // SAFETY: The handler is gone, so the reference is ours again;
         // `dev` being `None` makes sure this runs once.
-        unsafe { Arc::from_raw(self.port) }
+        unsafe { Arc::<H::Port>::from_foreign(self.port) }
     }
 
     /// The port data of `dev` if `H` handles its frames, for RCU readers
     /// (the registration drops it only after a grace period).
-    pub(crate) fn port_rcu<'a>(dev: &NetDevice, _rcu: &'a RcuGuard) -> Option<&'a H::Port> {
+    pub(crate) fn port_rcu<'a>(
+        dev: &NetDevice,
+        _rcu: &'a RcuGuard,
+    ) -> Option<ArcBorrow<'a, H::Port>> {
         // SAFETY: A live device; the fields are read as `rcu_dereference`
         // would (the handler is installed before its data is used).
         let (handler, data) = unsafe {
@@ -142,10 +149,10 @@ impl<H: RxHandler> RxReg<H> {
         if handler.map(|f| f as usize) != ours.map(|f| f as usize) || data.is_null() {
             return None;
         }
-        // SAFETY: Our handler's data is an `Arc<H::Port>` that lives until
-        // a grace period after unregistering, which our read section
-        // (borrowed for 'a) holds off.
-        Some(unsafe { &*data.cast::<H::Port>() })
+        // SAFETY: Our handler's data came from `Arc::into_foreign` and
+        // lives until a grace period after unregistering, which our read
+        // section (borrowed for 'a) holds off.
+        Some(unsafe { Arc::<H::Port>::borrow(data.cast_const()) })
     }
 
     /// The port data of `dev` if `H` handles its frames.
@@ -157,11 +164,9 @@ impl<H: RxHandler> RxReg<H> {
         if handler.map(|f| f as usize) != ours.map(|f| f as usize) || data.is_null() {
             return None;
         }
-        // SAFETY: Our handler's data is an `Arc<H::Port>` reference owned
-        // by the registration, alive under RTNL; we clone it.
-        let borrowed =
-            core::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<H::Port>()) });
-        Some(Arc::clone(&borrowed))
+        // SAFETY: Our handler's data came from `Arc::into_foreign`; the
+        // registration owns it, alive under RTNL; we clone it.
+        Some(unsafe { Arc::<H::Port>::borrow(data.cast_const()) }.into())
     }
 }
 
@@ -190,20 +195,23 @@ unsafe extern "C" fn handle_frame<H: RxHandler>(
     // SAFETY: `pskb` is the receive path's pointer to its skb.
     unsafe { *pskb = skb };
     // SAFETY: We run inside the receive path's RCU section, and the
-    // registration keeps the port data alive for all readers of it.
+    // registration keeps the port data (from `Arc::into_foreign`) alive
+    // for all readers of it.
     let (rcu, port) = unsafe {
         (
             RcuGuard::assume_held(),
-            &*(*(*skb)
-                .__bindgen_anon_1
-                .__bindgen_anon_1
-                .__bindgen_anon_1
-                .dev)
-                .rx_handler_data
-                .cast::<H::Port>(),
+            Arc::<H::Port>::borrow(
+                (*(*skb)
+                    .__bindgen_anon_1
+                    .__bindgen_anon_1
+                    .__bindgen_anon_1
+                    .dev)
+                    .rx_handler_data
+                    .cast_const(),
+            ),
         )
     };
-    match H::handle(port, &RxSkb(skb), &rcu) {
+    match H::handle(&port, &RxSkb(skb), &rcu) {
         RxAction::Deliver(dev) => {
             // SAFETY: The skb is ours to modify; `dev` is live (the handler
             // got it from RCU-protected state of this read section).
