@@ -7,7 +7,6 @@
 //! work unchanged. See `Documentation/rust_bond.rst`.
 
 use bond::RustBond;
-use kernel::prelude::*;
 
 mod bond;
 /// Pure logic shared with the host tests (`cargo test` in `rust_bond/core`).
@@ -20,7 +19,7 @@ mod bond_core;
 mod kext;
 mod sys;
 
-module! {
+kext::compat::rb_module! {
     type: RustBond,
     name: "rust_bond",
     author: "rust_bond developers",

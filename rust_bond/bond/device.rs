@@ -72,8 +72,8 @@ impl PortSets {
 
     /// Empties the sets (keeping their room), letting go of the ports.
     pub(crate) fn clear(&mut self) {
-        crate::kext::vec::clear(&mut self.all);
-        crate::kext::vec::clear(&mut self.tx);
+        crate::kext::compat::vec_clear(&mut self.all);
+        crate::kext::compat::vec_clear(&mut self.tx);
         *self.tx_len.get_mut() = 0;
         *self.active.get_mut() = Self::NONE;
     }

@@ -100,7 +100,9 @@ pub(crate) fn switch_active(
     rtnl: &RtnlHeld,
 ) {
     let bond = dev.data();
-    if old.as_ref().map(|p| &**p as *const Port) == new.as_ref().map(|p| &**p as *const Port) {
+    if old.as_ref().map(|p| core::ptr::from_ref::<Port>(p))
+        == new.as_ref().map(|p| core::ptr::from_ref::<Port>(p))
+    {
         return;
     }
     let mode = cfg.mode();

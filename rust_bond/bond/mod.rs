@@ -60,7 +60,7 @@ fn tx_queues(rtnl: &RtnlHeld) -> u32 {
 }
 
 /// The state of a bond `ip link add` creates, with the module's defaults.
-fn new_bond_data(rtnl: &RtnlHeld) -> Result<impl kernel::init::PinInit<device::Bond, Error>> {
+fn new_bond_data(rtnl: &RtnlHeld) -> Result<impl PinInit<device::Bond, Error>> {
     let defaults = GLOBALS
         .get(rtnl)
         .as_ref()

@@ -11,6 +11,7 @@ use super::port::BondRx;
 use super::setopt::{not_in_mode, set_option, unsupported, Input};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::{self, Mode, OptId};
+use crate::kext::compat::cstr_bytes;
 use crate::kext::errno;
 use crate::kext::link::{
     nla, policy, policy_range, total_size, Attr, Attrs, LinkDriver, Msg, Policy, PolicyTable, Range,
@@ -21,8 +22,6 @@ use crate::kext::rtnl::RtnlHeld;
 use crate::kext::rx::RxReg;
 use crate::sys;
 use kernel::c_str;
-use kernel::fmt;
-use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::str::{CStr, CString};
 
@@ -398,8 +397,9 @@ impl LinkDriver for BondDriver {
     ) -> Result {
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_QUEUE_ID) {
             // "name:queue", as bond_slave_changelink() builds it.
-            let text = CString::try_from_fmt(fmt!("{}:{}", port.name(), a.u16()))?;
-            let input = Input::Text(text.as_bytes());
+            let text =
+                CString::try_from_fmt(crate::kext::compat::fmt!("{}:{}", port.name(), a.u16()))?;
+            let input = Input::Text(cstr_bytes(&text));
             set(dev, OptId::QueueId, input, a, extack, rtnl)?;
         }
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_PRIO) {

@@ -6,6 +6,7 @@
 use super::config::Values;
 use crate::bond_core::link::ms_to_ticks;
 use crate::bond_core::options::{self, get, Mode, OptId};
+use crate::kext::compat::cstr_bytes;
 use crate::kext::params::{module_param, CharpParam, IntParam};
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -200,7 +201,7 @@ fn named_option(id: OptId, p: &CharpParam) -> Result<Option<u64>> {
         return Ok(None);
     };
     let opt = get(id);
-    match opt.parse(s.as_bytes()) {
+    match opt.parse(cstr_bytes(s)) {
         Some(v) => Ok(Some(v)),
         None => {
             pr_err!(
@@ -262,7 +263,7 @@ impl Params {
         refuse_unimplemented()?;
         let mut v = Values::defaults();
         if let Some(s) = MODE.get() {
-            match options::parse_mode(s.as_bytes()) {
+            match options::parse_mode(cstr_bytes(s)) {
                 Ok(mode) => v.set(OptId::Mode, mode as u64),
                 Err(None) => {
                     pr_err!(
@@ -331,7 +332,7 @@ impl Params {
         }
         if let Some(s) = PRIMARY.get() {
             if v.mode() == Mode::ActiveBackup {
-                v.set_primary(s.as_bytes());
+                v.set_primary(cstr_bytes(s));
             } else {
                 pr_warn!(
                     "Warning: {} primary device specified but has no effect in {} mode\n",

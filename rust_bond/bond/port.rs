@@ -526,7 +526,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     let bond: &Bond = dev.data();
     let old_flags = dev.flags();
     let mode = cfg.mode();
-    let Some(mut slave) = crate::kext::vec::remove(&mut cfg.slaves, idx) else {
+    let Some(mut slave) = crate::kext::compat::vec_remove(&mut cfg.slaves, idx) else {
         return;
     };
     let port = slave.port.clone();

@@ -58,6 +58,12 @@ pub(crate) enum Input<'a> {
     Value(u64),
 }
 
+crate::kext::compat::kernel_display!(
+    Input<'_>,
+    crate::bond_core::options::ValueNames,
+    crate::bond_core::text::Bytes<'_>
+);
+
 impl core::fmt::Display for Input<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

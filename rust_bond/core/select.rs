@@ -103,7 +103,11 @@ fn primary_or_current(
             let mut hprio: Option<(usize, i32)> = None;
             for i in 0..n {
                 let p = at(i);
-                if p.link == LinkState::Up && hprio.map_or(true, |(_, h)| p.prio > h) {
+                let higher = match hprio {
+                    Some((_, h)) => p.prio > h,
+                    None => true,
+                };
+                if p.link == LinkState::Up && higher {
                     hprio = Some((i, p.prio));
                 }
             }

@@ -10,6 +10,7 @@
 //! [`super::netdev::register`], which can tag its devices with the kind too.
 //! The core calls every callback here with RTNL held.
 
+use super::compat;
 use super::netdev::{self, Adapter, Device, Driver, ExtAck, NetDevice};
 use super::rtnl::RtnlHeld;
 use crate::sys;
@@ -17,7 +18,6 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::error::{from_result, to_result, Error, Result};
 use kernel::ffi::{c_int, c_uint};
-use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::types::Opaque;
@@ -258,7 +258,7 @@ impl<T: LinkDriver> LinkOps<T> {
     pub(crate) const fn new() -> Self {
         Self(
             Opaque::new(sys::rtnl_link_ops {
-                kind: T::KIND.as_char_ptr(),
+                kind: compat::cstr_ptr(T::KIND),
                 priv_size: netdev::priv_size::<T>(),
                 setup: Some(Adapter::<T>::setup),
                 maxtype: T::POLICY.len() as c_uint - 1,
@@ -324,10 +324,43 @@ impl<T: LinkDriver> LinkOps<T> {
     ///
     /// Called by `rtnl_newlink()` under RTNL with a device `rtnl_create_link`
     /// allocated with these ops (so with `T`'s setup), not registered.
+    #[cfg(not(rb_newlink_params))]
     unsafe extern "C" fn newlink(
         _src_net: *mut sys::net,
         dev: *mut sys::net_device,
         _tb: *mut *mut sys::nlattr,
+        data: *mut *mut sys::nlattr,
+        extack: *mut sys::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: The callback's contract is `newlink_inner`'s.
+        unsafe { Self::newlink_inner(dev, data, extack) }
+    }
+
+    /// # Safety
+    ///
+    /// As [`LinkOps::newlink_inner`]; `params` is the core's.
+    #[cfg(rb_newlink_params)]
+    unsafe extern "C" fn newlink(
+        dev: *mut sys::net_device,
+        params: *mut sys::rtnl_newlink_params,
+        extack: *mut sys::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: The callback's contract is `newlink_inner`'s; the core
+        // passes valid parameters.
+        unsafe { Self::newlink_inner(dev, (*params).data, extack) }
+    }
+
+    /// `newlink` with the attributes it uses (its signature changed after
+    /// 6.12).
+    ///
+    /// # Safety
+    ///
+    /// Called by `rtnl_newlink()` under RTNL with a device `rtnl_create_link`
+    /// allocated with these ops (so with `T`'s setup), not registered;
+    /// `data` is its `IFLA_INFO_DATA` attributes parsed by the policy, or
+    /// null.
+    unsafe fn newlink_inner(
+        dev: *mut sys::net_device,
         data: *mut *mut sys::nlattr,
         extack: *mut sys::netlink_ext_ack,
     ) -> c_int {

@@ -3,6 +3,8 @@
 //! Safe abstractions over the kernel's C API for what rust_bond needs and
 //! the 6.12 `kernel` crate lacks. All of rust_bond's `unsafe` lives here.
 
+#[macro_use]
+pub(crate) mod compat;
 pub(crate) mod errno;
 pub(crate) mod link;
 pub(crate) mod netdev;
@@ -18,7 +20,6 @@ pub(crate) mod rx;
 pub(crate) mod skb;
 pub(crate) mod sync;
 pub(crate) mod sysfs;
-pub(crate) mod vec;
 pub(crate) mod work;
 
 /// Whether the current task may configure networking (`CAP_NET_ADMIN`).

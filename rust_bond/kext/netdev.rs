@@ -10,6 +10,7 @@
 //! devices handed out here are bounded by a callback or by an RTNL borrow,
 //! and the core never frees a device while RTNL is held.
 
+use super::compat::{self, ARef, AlwaysRefCounted};
 use super::rtnl::RtnlHeld;
 use super::skb::SkBuff;
 use super::work::RawDelayedWork;
@@ -21,10 +22,9 @@ use core::ptr::NonNull;
 use kernel::build_error;
 use kernel::error::{from_result, to_result, Error, Result, VTABLE_DEFAULT_ERROR};
 use kernel::ffi::c_int;
-use kernel::init::PinInit;
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::types::{ARef, AlwaysRefCounted, Opaque};
+use kernel::types::Opaque;
 
 /// A MAC address.
 pub(crate) type MacAddr = [u8; 6];
@@ -112,10 +112,8 @@ impl NetDevice {
     pub(crate) fn in_init_net(&self) -> bool {
         // SAFETY: A live device; its namespace changes only under RTNL and
         // is only compared here, never dereferenced.
-        core::ptr::eq(
-            unsafe { sys::dev_net(self.as_raw()) },
-            &raw mut sys::init_net,
-        )
+        let net = unsafe { sys::dev_net(self.as_raw()) };
+        core::ptr::eq(net, &raw mut sys::init_net)
     }
 
     /// The interface name. A copy: the name can change under RTNL.
@@ -249,23 +247,16 @@ impl NetDevice {
     }
 
     /// Sets the MTU without the checks and notifications of `set_mtu`
-    /// (`__dev_set_mtu()`), for a device being unregistered.
+    /// (`__dev_set_mtu()`, `__netif_set_mtu()` after 6.12), for a device being unregistered.
     pub(crate) fn set_mtu_unregistering(&self, mtu: u32, _rtnl: &RtnlHeld) {
         // SAFETY: RTNL is held; a live device.
-        let _ = unsafe { sys::__dev_set_mtu(self.as_raw(), mtu as i32) };
+        let _ = unsafe { sys::rb_set_mtu_raw(self.as_raw(), mtu as i32) };
     }
 
     /// Changes the MAC address as `ip link set address` does.
     pub(crate) fn set_mac(&self, mac: &MacAddr, _rtnl: &RtnlHeld) -> Result {
-        let mut sa = sys::sockaddr {
-            sa_family: self.dev_type(),
-            ..Default::default()
-        };
-        sa.__bindgen_anon_1.bindgen_union_field[..6].copy_from_slice(mac);
-        // SAFETY: RTNL is held; `sa` is a valid sockaddr for the call.
-        to_result(unsafe {
-            sys::dev_set_mac_address(self.as_raw(), &mut sa, core::ptr::null_mut())
-        })
+        // SAFETY: RTNL is held; `mac` has `addr_len` (6) bytes.
+        to_result(unsafe { sys::rb_dev_set_mac_address(self.as_raw(), mac.as_ptr()) })
     }
 
     /// Takes `mac` as this device's address, announcing the change
@@ -273,14 +264,13 @@ impl NetDevice {
     pub(crate) fn take_mac(&self, mac: &MacAddr, _rtnl: &RtnlHeld) -> Result {
         // SAFETY: RTNL is held; `mac` has `addr_len` (6) bytes.
         unsafe {
-            to_result(sys::dev_pre_changeaddr_notify(
-                self.as_raw(),
-                mac.as_ptr(),
-                core::ptr::null_mut(),
-            ))?;
+            to_result(sys::rb_pre_changeaddr_notify(self.as_raw(), mac.as_ptr()))?;
             sys::dev_addr_set(self.as_raw(), mac.as_ptr());
             (*self.as_raw()).addr_assign_type = sys::NET_ADDR_STOLEN as u8;
-            sys::call_netdevice_notifiers(sys::netdev_cmd_NETDEV_CHANGEADDR as _, self.as_raw());
+            sys::call_netdevice_notifiers(
+                sys::netdev_cmd_NETDEV_CHANGEADDR as kernel::ffi::c_ulong,
+                self.as_raw(),
+            );
         }
         Ok(())
     }
@@ -300,7 +290,7 @@ impl NetDevice {
             sys::eth_hw_addr_random(self.as_raw());
             if notify {
                 sys::call_netdevice_notifiers(
-                    sys::netdev_cmd_NETDEV_CHANGEADDR as _,
+                    sys::netdev_cmd_NETDEV_CHANGEADDR as kernel::ffi::c_ulong,
                     self.as_raw(),
                 );
             }
@@ -452,7 +442,7 @@ impl NetDevice {
     /// Raises a netdevice event about this device (`call_netdevice_notifiers`).
     pub(crate) fn notify(&self, event: u32, _rtnl: &RtnlHeld) {
         // SAFETY: RTNL is held; a live device.
-        unsafe { sys::call_netdevice_notifiers(event as _, self.as_raw()) };
+        unsafe { sys::call_netdevice_notifiers(event as kernel::ffi::c_ulong, self.as_raw()) };
     }
 
     /// Reports this lower device's link and transmit state to the stack
@@ -539,8 +529,8 @@ impl IfReq<'_> {
     pub(crate) fn user_data(&self, len: usize) -> kernel::uaccess::UserSlice {
         // SAFETY: As in `slave_name`; the pointer is only used as a user
         // address, which `UserSlice` checks.
-        let ptr = unsafe { *self.0.ifr_ifru.ifru_data.as_ref() };
-        kernel::uaccess::UserSlice::new(ptr as usize, len)
+        let ptr = unsafe { sys::rb_ifr_data(self.0) };
+        compat::user_slice(ptr, len)
     }
 }
 
@@ -635,6 +625,8 @@ impl DevName {
             .unwrap_or(kernel::c_str!(""))
     }
 }
+
+compat::kernel_display!(DevName, Mac<'_>);
 
 impl fmt::Display for DevName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -741,7 +733,7 @@ unsafe impl Sync for DevType {}
 impl DevType {
     pub(crate) const fn new(name: &'static CStr) -> Self {
         Self(sys::device_type {
-            name: name.as_char_ptr(),
+            name: compat::cstr_ptr(name),
             // SAFETY: All-zero is a valid rest of `device_type`: null
             // pointers and absent callbacks.
             ..unsafe { core::mem::zeroed() }
@@ -826,10 +818,9 @@ impl HwtstampConfig<'_> {
         }
         // SAFETY: `copied_to_user` means `ifr` is the ioctl's request,
         // whose `ifr_data` is the user's `struct hwtstamp_config`.
-        let data = unsafe { *(*self.0.ifr).ifr_ifru.ifru_data.as_ref() };
+        let data = unsafe { sys::rb_ifr_data(self.0.ifr) };
         let len = core::mem::size_of::<sys::hwtstamp_config>();
-        let (mut from, mut to) =
-            kernel::uaccess::UserSlice::new(data as usize, len).reader_writer();
+        let (mut from, mut to) = compat::user_slice(data, len).reader_writer();
         let mut buf = [0u8; 12];
         from.read_slice(&mut buf[..len])?;
         // `flags` is the first `int` of `struct hwtstamp_config`.
@@ -1017,8 +1008,9 @@ pub(crate) trait Driver: Sized + 'static {
 
 /// Copies `src` into the C string buffer `dst`, cut to fit (`strscpy`).
 fn copy_cstr(dst: &mut [kernel::ffi::c_char], src: &CStr) {
+    let src = compat::cstr_bytes(src);
     let n = src.len().min(dst.len().saturating_sub(1));
-    for (d, s) in dst.iter_mut().zip(&src.as_bytes()[..n]) {
+    for (d, s) in dst.iter_mut().zip(&src[..n]) {
         *d = *s as kernel::ffi::c_char;
     }
     if let Some(end) = dst.get_mut(n) {
@@ -1359,9 +1351,8 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `addr` is a `struct sockaddr` holding at least 6 bytes of
         // address; RTNL is held.
         unsafe {
-            let sa = &*addr.cast::<sys::sockaddr>();
             let mut mac = [0u8; 6];
-            mac.copy_from_slice(&sa.__bindgen_anon_1.bindgen_union_field[..6]);
+            mac.copy_from_slice(core::slice::from_raw_parts(sys::rb_sockaddr_data(addr), 6));
             with_rtnl::<T>(dev, |d, r| T::set_mac_address(d, &mac, r))
         }
     }
@@ -1482,10 +1473,30 @@ impl<T: Driver> Adapter<T> {
     ///
     /// Called by `__netpoll_setup` under RTNL on a device of this driver.
     #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+    #[cfg(not(rb_netpoll_setup_dev_only))]
     unsafe extern "C" fn netpoll_setup(
         dev: *mut sys::net_device,
         _info: *mut sys::netpoll_info,
     ) -> c_int {
+        // SAFETY: The callback's contract.
+        unsafe { Self::netpoll_setup_dev(dev) }
+    }
+
+    /// # Safety
+    ///
+    /// As the other `netpoll_setup` (the `netpoll_info` went after 6.12).
+    #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+    #[cfg(rb_netpoll_setup_dev_only)]
+    unsafe extern "C" fn netpoll_setup(dev: *mut sys::net_device) -> c_int {
+        // SAFETY: The callback's contract.
+        unsafe { Self::netpoll_setup_dev(dev) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `__netpoll_setup` under RTNL on a device of this driver.
+    #[cfg(CONFIG_NET_POLL_CONTROLLER)]
+    unsafe fn netpoll_setup_dev(dev: *mut sys::net_device) -> c_int {
         // SAFETY: RTNL is held; a registered `T` device.
         unsafe { with_rtnl::<T>(dev, |d, r| T::netpoll_setup(d, r)) }
     }
@@ -1637,7 +1648,7 @@ pub(super) unsafe fn init_priv<T: Driver>(
     unsafe {
         RawDelayedWork::init(&raw mut (*p).works[0], Adapter::<T>::work::<0>);
         RawDelayedWork::init(&raw mut (*p).works[1], Adapter::<T>::work::<1>);
-        data.__pinned_init(&raw mut (*p).data)
+        compat::pin_init_into(data, &raw mut (*p).data)
     }
 }
 

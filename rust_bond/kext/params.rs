@@ -8,6 +8,7 @@
 //! Parameters are read-only after load (permission 0), which is what makes
 //! the plain reads of [`IntParam::get`] and [`CharpParam::get`] sound.
 
+use super::compat;
 use crate::sys;
 use core::cell::UnsafeCell;
 use kernel::ffi::{c_char, c_int};
@@ -64,7 +65,7 @@ impl CharpParam {
         } else {
             // SAFETY: `param_ops_charp` stores a NUL-terminated string that
             // stays valid until the module is unloaded.
-            Some(unsafe { CStr::from_char_ptr(p) })
+            Some(unsafe { compat::cstr_from_ptr(p) })
         }
     }
 

@@ -3,6 +3,7 @@
 //! Kernel log lines about a device, as C's `netdev_err()` prints them:
 //! `bond0: message`, without the module prefix `pr_err!` adds.
 
+use super::compat;
 use super::netdev::NetDevice;
 use core::fmt;
 use kernel::print::{call_printk, format_strings};
@@ -24,7 +25,7 @@ pub(crate) fn dev_log(level: Level, dev: &NetDevice, args: fmt::Arguments<'_>) {
     };
     // SAFETY: `fmt` is one of `format_strings` ("%s: %pA" with a level);
     // the name is NUL-terminated (`as_cstr`).
-    unsafe { call_printk(fmt, name.as_cstr().as_bytes_with_nul(), args) };
+    unsafe { call_printk(fmt, compat::cstr_bytes_with_nul(name.as_cstr()), args) };
 }
 
 /// `dev_err!(dev, "fmt", args)`: an error about a device.

@@ -204,7 +204,13 @@ impl<T: Send + Sync + 'static> Retired<T> {
         // SAFETY: Per the function's contract, `head` lies in an
         // `RcuNode<T>` (`UnsafeCell<MaybeUninit<_>>` is
         // `repr(transparent)`, so its address is the field's).
-        let node = unsafe { kernel::container_of!(head, RcuNode<T>, head) };
+        let node = unsafe {
+            kernel::container_of!(
+                head.cast::<UnsafeCell<MaybeUninit<sys::callback_head>>>(),
+                RcuNode<T>,
+                head
+            )
+        };
         // SAFETY: That reference was given away to this callback.
         drop(unsafe { Arc::from_raw(node) });
     }

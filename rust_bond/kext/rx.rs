@@ -3,6 +3,7 @@
 //! rx_handler: taking over the frames a device receives, as bridges and
 //! bonds do. At most one handler per device (`-EBUSY` otherwise).
 
+use super::compat;
 use super::netdev::{NetDevRef, NetDevice};
 use super::rcu::{RcuGuard, RcuNode, Retired};
 use super::rtnl::{Rtnl, RtnlHeld};
@@ -11,7 +12,6 @@ use core::marker::PhantomData;
 use kernel::error::Result;
 use kernel::ffi::c_void;
 use kernel::sync::{Arc, ArcBorrow, UniqueArc};
-use kernel::types::ForeignOwnable;
 
 /// A frame being received, as the handler sees it.
 pub(crate) struct RxSkb(*mut sys::sk_buff);
@@ -64,7 +64,7 @@ pub(crate) struct RxReg<H: RxHandler> {
     dev: Option<NetDevRef>,
     /// The `Arc<H::Port>` handed to C as `rx_handler_data`
     /// (`ForeignOwnable`).
-    port: *const c_void,
+    port: *mut c_void,
     _h: PhantomData<H>,
 }
 
@@ -77,19 +77,14 @@ unsafe impl<H: RxHandler> Sync for RxReg<H> {}
 impl<H: RxHandler> RxReg<H> {
     /// Installs `H` on `dev` with `port`. `-EBUSY` if `dev` has a handler.
     pub(crate) fn register(dev: &NetDevice, port: Arc<H::Port>, _rtnl: &RtnlHeld) -> Result<Self> {
-        let raw = port.into_foreign();
+        let raw = compat::arc_into_foreign(port);
         // SAFETY: RTNL is held; the handler fits; `raw` stays valid until
         // unregistered (we keep the Arc's reference).
-        let ret = unsafe {
-            sys::netdev_rx_handler_register(
-                dev.as_raw(),
-                Some(handle_frame::<H>),
-                raw.cast_mut().cast(),
-            )
-        };
+        let ret =
+            unsafe { sys::netdev_rx_handler_register(dev.as_raw(), Some(handle_frame::<H>), raw) };
         if ret != 0 {
             // SAFETY: Not registered: the reference is still ours.
-            drop(unsafe { Arc::<H::Port>::from_foreign(raw) });
+            drop(unsafe { compat::arc_from_foreign::<H::Port>(raw) });
             return Err(kernel::error::Error::from_errno(ret));
         }
         Ok(Self {
@@ -128,7 +123,7 @@ impl<H: RxHandler> RxReg<H> {
         }
         // SAFETY: The handler is gone, so the reference is ours again;
         // `dev` being `None` makes sure this runs once.
-        unsafe { Arc::<H::Port>::from_foreign(self.port) }
+        unsafe { compat::arc_from_foreign::<H::Port>(self.port) }
     }
 
     /// The port data of `dev` if `H` handles its frames, for RCU readers
@@ -152,7 +147,7 @@ impl<H: RxHandler> RxReg<H> {
         // SAFETY: Our handler's data came from `Arc::into_foreign` and
         // lives until a grace period after unregistering, which our read
         // section (borrowed for 'a) holds off.
-        Some(unsafe { Arc::<H::Port>::borrow(data.cast_const()) })
+        Some(unsafe { compat::arc_borrow::<H::Port>(data) })
     }
 
     /// The port data of `dev` if `H` handles its frames.
@@ -166,7 +161,7 @@ impl<H: RxHandler> RxReg<H> {
         }
         // SAFETY: Our handler's data came from `Arc::into_foreign`; the
         // registration owns it, alive under RTNL; we clone it.
-        Some(unsafe { Arc::<H::Port>::borrow(data.cast_const()) }.into())
+        Some(unsafe { compat::arc_borrow::<H::Port>(data) }.into())
     }
 }
 
@@ -200,14 +195,13 @@ unsafe extern "C" fn handle_frame<H: RxHandler>(
     let (rcu, port) = unsafe {
         (
             RcuGuard::assume_held(),
-            Arc::<H::Port>::borrow(
+            compat::arc_borrow::<H::Port>(
                 (*(*skb)
                     .__bindgen_anon_1
                     .__bindgen_anon_1
                     .__bindgen_anon_1
                     .dev)
-                    .rx_handler_data
-                    .cast_const(),
+                    .rx_handler_data,
             ),
         )
     };

@@ -8,6 +8,7 @@
 //! [`device_files!`] and implements [`DeviceFiles`] once. The C structures
 //! live in statics, as sysfs keeps pointers to them.
 
+use super::compat;
 use super::netdev::NetDevice;
 use crate::sys;
 use core::fmt;
@@ -64,22 +65,24 @@ impl DeviceAttr {
     pub(crate) const fn new<F: DeviceFiles>(name: &'static CStr, mode: u16) -> Self {
         // SAFETY: All-zero is a valid `struct attribute` (no lockdep key
         // needed for static attributes: sysfs uses the static's address).
-        let mut attr: sys::attribute = unsafe { core::mem::zeroed() };
-        attr.name = name.as_char_ptr();
-        attr.mode = mode;
-        Self(sys::device_attribute {
-            attr,
-            show: if mode & 0o444 != 0 {
+        // The same holds for the whole `struct device_attribute`.
+        let mut a: sys::device_attribute = unsafe { core::mem::zeroed() };
+        a.attr.name = compat::cstr_ptr(name);
+        a.attr.mode = mode;
+        compat::set_dev_attr_callbacks(
+            &mut a,
+            if mode & 0o444 != 0 {
                 Some(show::<F>)
             } else {
                 None
             },
-            store: if mode & 0o222 != 0 {
+            if mode & 0o222 != 0 {
                 Some(store::<F>)
             } else {
                 None
             },
-        })
+        );
+        Self(a)
     }
 }
 
@@ -117,8 +120,8 @@ impl AttrGroup {
     ) -> Self {
         // SAFETY: All-zero is a valid group (no visibility callbacks).
         let mut group: sys::attribute_group = unsafe { core::mem::zeroed() };
-        group.name = name.as_char_ptr();
-        group.attrs = ptrs.0.as_ptr().cast_mut().cast();
+        group.name = compat::cstr_ptr(name);
+        compat::set_group_attrs(&mut group, ptrs.0.as_ptr().cast_mut().cast());
         Self(group)
     }
 
@@ -180,7 +183,7 @@ unsafe extern "C" fn show<F: DeviceFiles>(
         let (net, name, page) = unsafe {
             (
                 net_device_of(dev),
-                CStr::from_char_ptr((*attr).attr.name),
+                compat::cstr_from_ptr((*attr).attr.name),
                 core::slice::from_raw_parts_mut(buf.cast::<u8>(), kernel::page::PAGE_SIZE),
             )
         };
@@ -201,7 +204,7 @@ unsafe extern "C" fn store<F: DeviceFiles>(
 ) -> isize {
     from_result(|| {
         // SAFETY: As in `show`.
-        let (net, name) = unsafe { (net_device_of(dev), CStr::from_char_ptr((*attr).attr.name)) };
+        let (net, name) = unsafe { (net_device_of(dev), compat::cstr_from_ptr((*attr).attr.name)) };
         // SAFETY: sysfs passes `count` bytes at `buf` for the call.
         let input = unsafe { store_input(buf, count, net.net_admin_capable())? };
         F::store(net, name.to_str().map_err(|_| EINVAL)?, &StoreInput(input))?;
@@ -255,7 +258,7 @@ impl<F: ClassFile> ClassAttr<F> {
     pub(crate) const fn new(name: &'static CStr) -> Self {
         // SAFETY: All-zero is a valid `struct attribute`.
         let mut attr: sys::attribute = unsafe { core::mem::zeroed() };
-        attr.name = name.as_char_ptr();
+        attr.name = compat::cstr_ptr(name);
         attr.mode = 0o644;
         Self(
             sys::class_attribute {

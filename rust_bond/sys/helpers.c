@@ -4,7 +4,10 @@
  * functions. Keep this file small; everything else is generated.
  */
 #include <linux/capability.h>
+#include <linux/if.h>
+#include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/version.h>
 #include <net/net_namespace.h>
 #include "helpers.h"
 
@@ -98,4 +101,64 @@ void rb_spin_unlock(spinlock_t *lock)
 bool rb_net_admin_capable(struct net_device *dev)
 {
 	return ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN);
+}
+
+/*
+ * Functions renamed after 6.12 (dev_* to netif_*, for the callers that
+ * hold the device's locks). rust_bond supports 6.12 LTS and 7.x: this is
+ * the one place in C that tells them apart, as kext/compat.rs does in Rust.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+/* bonding.ko imports it too, for the same call. */
+MODULE_IMPORT_NS("NETDEV_INTERNAL");
+
+int rb_set_mtu_raw(struct net_device *dev, int mtu)
+{
+	return __netif_set_mtu(dev, mtu);
+}
+
+int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)
+{
+	return netif_pre_changeaddr_notify(dev, addr, NULL);
+}
+#else
+int rb_set_mtu_raw(struct net_device *dev, int mtu)
+{
+	return __dev_set_mtu(dev, mtu);
+}
+
+int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)
+{
+	return dev_pre_changeaddr_notify(dev, addr, NULL);
+}
+#endif
+
+/*
+ * Structures whose layout differs between 6.12 and 7.x (unions bindgen
+ * names differently), read and written here where the C names agree.
+ */
+int rb_dev_set_mac_address(struct net_device *dev, const u8 *mac)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	struct sockaddr_storage ss = { .ss_family = dev->type };
+
+	memcpy(ss.__data, mac, dev->addr_len);
+	return dev_set_mac_address(dev, &ss, NULL);
+#else
+	struct sockaddr_storage ss = { .ss_family = dev->type };
+
+	memcpy(((struct sockaddr *)&ss)->sa_data, mac, dev->addr_len);
+	return dev_set_mac_address(dev, (struct sockaddr *)&ss, NULL);
+#endif
+}
+
+/* The address bytes of the struct sockaddr given to ndo_set_mac_address. */
+const u8 *rb_sockaddr_data(const void *sockaddr)
+{
+	return (const u8 *)((const struct sockaddr *)sockaddr)->sa_data;
+}
+
+void __user *rb_ifr_data(const struct ifreq *ifr)
+{
+	return ifr->ifr_data;
 }

@@ -17,6 +17,14 @@ struct net_device;
 void rb_master_setup_features(struct net_device *dev);
 u64 rb_master_fix_features(struct net_device *dev, u64 features);
 bool rb_net_admin_capable(struct net_device *dev);
+/* Functions that kernels after 6.12 renamed (see helpers.c). */
+int rb_set_mtu_raw(struct net_device *dev, int mtu);
+int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr);
+/* Structures whose layout changed after 6.12 (see helpers.c). */
+int rb_dev_set_mac_address(struct net_device *dev, const u8 *mac);
+const u8 *rb_sockaddr_data(const void *sockaddr);
+struct ifreq;
+void __user *rb_ifr_data(const struct ifreq *ifr);
 
 #include <linux/spinlock.h>
 void rb_level_lock_init(spinlock_t *lock);

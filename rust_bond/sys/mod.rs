@@ -7,6 +7,12 @@
 
 #![allow(
     clippy::all,
+    // Lints later kernels turn on, which their own `bindings` crate allows
+    // for the generated code.
+    clippy::as_underscore,
+    clippy::cast_lossless,
+    clippy::ptr_as_ptr,
+    clippy::ref_as_ptr,
     clippy::undocumented_unsafe_blocks,
     dead_code,
     missing_docs,
