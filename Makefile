@@ -5,8 +5,8 @@
 #   make            build rust_bond.ko against KDIR (default: the test kernel)
 #   make demo       set everything up, boot a VM and show rust_bond at work
 #   make check      set everything up, run every test; last line: N passed, N failed
-#                   (the VM tests on the debug kernel: KASAN, lockdep, kmemleak ...;
-#                   RB_KERNEL=test runs them on the test kernel, in half the time)
+#                   (the VM tests on the 6.12 debug kernel: KASAN, lockdep, kmemleak
+#                   ...; and on Debian's own 7.3 kernel: scripts/debian-kernel)
 #   make selftests  the kernel's bonding selftests (unmodified) against rust_bond
 #   make bench      rust_bond against bonding.ko: throughput, failover, scaling
 #                   (results also in out/bench.json)
@@ -53,7 +53,10 @@ demo: setup
 	@$(MAKE) --no-print-directory -s modules
 	@$(TOP)/scripts/vm-run -- $(TOP)/scripts/demo
 
-check: setup
+# (tests/run builds or fetches the kernels it runs on: the debug kernel and
+# Debian's, not the test kernel.)
+check:
+	@$(TOP)/scripts/setup-host
 	@$(TOP)/tests/run
 
 # The kernel's own bonding selftests against rust_bond, every script in

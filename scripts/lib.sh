@@ -9,6 +9,11 @@ RB_CACHE=${RUST_BOND_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_bond}
 # Pinned tool versions.
 RB_BINDGEN_VERSION=0.70.1
 RB_KERNEL_PKG=linux-source-6.12
+# Debian's own Rust-enabled kernel (scripts/debian-kernel): the release of
+# trixie-backports that rust_bond is tested on.
+RB_DEB_SUITE=trixie-backports
+RB_DEB_KREL=7.3.4+deb13-amd64
+RB_DEB_KVER=7.3.4-1~bpo13+1
 RB_BINDGEN=$RB_CACHE/bindgen-$RB_BINDGEN_VERSION/bin/bindgen
 # Debian's rustc-web: the rustup toolchains have no rust-src, which the
 # kernel needs to build `core`.

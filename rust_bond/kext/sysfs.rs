@@ -276,7 +276,7 @@ impl<F: ClassFile> ClassAttr<F> {
         // SAFETY: A static attribute; the namespace tag of the initial
         // network namespace is its `struct net`.
         kernel::error::to_result(unsafe {
-            sys::netdev_class_create_file_ns(&self.0, (&raw const sys::init_net).cast())
+            sys::netdev_class_create_file_ns(&self.0, sys::rb_init_net_tag().cast())
         })?;
         Ok(ClassFileReg(self))
     }
@@ -326,7 +326,7 @@ pub(crate) struct ClassFileReg<F: ClassFile>(&'static ClassAttr<F>);
 impl<F: ClassFile> Drop for ClassFileReg<F> {
     fn drop(&mut self) {
         // SAFETY: Created in `ClassAttr::create` with the same arguments.
-        unsafe { sys::netdev_class_remove_file_ns(&self.0 .0, (&raw const sys::init_net).cast()) };
+        unsafe { sys::netdev_class_remove_file_ns(&self.0 .0, sys::rb_init_net_tag().cast()) };
     }
 }
 

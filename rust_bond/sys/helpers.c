@@ -158,6 +158,19 @@ const u8 *rb_sockaddr_data(const void *sockaddr)
 	return (const u8 *)((const struct sockaddr *)sockaddr)->sa_data;
 }
 
+/*
+ * The sysfs namespace tag of the initial network namespace: the struct net
+ * in 6.12, its ns_common later.
+ */
+const void *rb_init_net_tag(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	return to_ns_common(&init_net);
+#else
+	return &init_net;
+#endif
+}
+
 void __user *rb_ifr_data(const struct ifreq *ifr)
 {
 	return ifr->ifr_data;

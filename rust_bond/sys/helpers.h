@@ -24,6 +24,7 @@ int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr);
 int rb_dev_set_mac_address(struct net_device *dev, const u8 *mac);
 const u8 *rb_sockaddr_data(const void *sockaddr);
 struct ifreq;
+const void *rb_init_net_tag(void);
 void __user *rb_ifr_data(const struct ifreq *ifr);
 
 #include <linux/spinlock.h>
