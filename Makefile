@@ -13,6 +13,8 @@
 #   make setup      install packages and build the cached test kernel only
 #   make install    install rust_bond.ko for KDIR's kernel (+ depmod), and
 #                   scripts/ifenslave as $(PREFIX)/sbin/ifenslave
+#   make debian-install   the same for Debian's own Rust-enabled kernel (the
+#                   running one): builds what Debian's headers lack first
 #   make clean
 #
 # Kbuild does the actual module build (see Kbuild; kbuild reads it in
@@ -36,7 +38,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) RUSTC=$(RUSTC) HOSTRUSTC=$(RUSTC) \
 
 PREFIX ?= /usr/local
 
-.PHONY: all modules setup demo check selftests bench clean install
+.PHONY: all modules setup demo check selftests bench clean install debian-modules debian-install
 
 all: modules
 
@@ -75,6 +77,22 @@ bench: setup
 # make install KDIR=/lib/modules/$$(uname -r)/build
 install: modules
 	$(KMAKE) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) modules_install
+	install -D -m 0755 $(TOP)/scripts/ifenslave $(DESTDIR)$(PREFIX)/sbin/ifenslave
+
+# Debian 13 with trixie-backports' Rust-enabled kernel (DEBIAN_KREL, the
+# running one by default): make the Rust build artifacts Debian does not
+# ship and build rust_bond in that kernel's own toolchain
+# (scripts/debian-kernel, cached), then install it under
+# lib/modules/<release>/updates of INSTALL_MOD_PATH (default /), depmod.
+# (debian-modules only builds: DKMS runs it, see dkms.conf.)
+DEBIAN_KREL ?= $(shell uname -r)
+debian-modules:
+	@RB_DEB_KREL=$(DEBIAN_KREL) $(TOP)/scripts/debian-kernel >/dev/null
+	@RB_DEB_KREL=$(DEBIAN_KREL) $(TOP)/scripts/debian-kernel --make --no-print-directory -s -C $(TOP) modules
+
+debian-install: debian-modules
+	install -D -m 0644 $(TOP)/rust_bond.ko $(INSTALL_MOD_PATH)/lib/modules/$(DEBIAN_KREL)/updates/rust_bond.ko
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(DEBIAN_KREL)
 	install -D -m 0755 $(TOP)/scripts/ifenslave $(DESTDIR)$(PREFIX)/sbin/ifenslave
 
 clean:

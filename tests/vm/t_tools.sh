@@ -42,9 +42,15 @@ test_ifenslave_with_both_drivers() {
 test_make_install_and_modprobe_options() {
 	local root=/tmp/root conf=/tmp/modprobe.d rel ko
 	rel=$(uname -r)
-	make -s -C "$RB_BUILD" install ${RB_KDIR:+KDIR=$RB_KDIR} INSTALL_MOD_PATH=$root DESTDIR=$root \
-		>/tmp/install.log 2>&1 ||
-		fail "make install: $(tail -n 5 /tmp/install.log)"
+	if [ -n "${RB_INSTALL_ROOT:-}" ]; then
+		# Installed before the boot, by the kernel's own toolchain (Debian's
+		# kernel: `make debian-install`, which the guest cannot run).
+		root=$RB_INSTALL_ROOT
+	else
+		make -s -C "$RB_BUILD" install ${RB_KDIR:+KDIR=$RB_KDIR} INSTALL_MOD_PATH=$root DESTDIR=$root \
+			>/tmp/install.log 2>&1 ||
+			fail "make install: $(tail -n 5 /tmp/install.log)"
+	fi
 	ko=$(find $root/lib/modules/"$rel" -name rust_bond.ko)
 	[ -n "$ko" ] || fail "rust_bond.ko not installed under $root/lib/modules/$rel"
 	grep -q 'rust_bond.ko:' $root/lib/modules/"$rel"/modules.dep || fail "depmod did not list rust_bond"
