@@ -217,8 +217,9 @@ impl NetDevice {
     /// Speed (Mb/s) and duplex (`DUPLEX_*`) from ethtool, if known.
     pub(crate) fn speed_duplex(&self, _rtnl: &RtnlHeld) -> Option<(u32, u8)> {
         let mut ks = sys::ethtool_link_ksettings::default();
-        // SAFETY: RTNL is held, as `__ethtool_get_link_ksettings` needs.
-        let ret = unsafe { sys::__ethtool_get_link_ksettings(self.as_raw(), &mut ks) };
+        // SAFETY: RTNL is held, as `__ethtool_get_link_ksettings` needs
+        // (the helper takes the device's ops lock where it has one).
+        let ret = unsafe { sys::rb_get_link_ksettings(self.as_raw(), &mut ks) };
         let (speed, duplex) = (ks.base.speed, ks.base.duplex);
         if ret < 0 || speed == 0 || speed == u32::MAX {
             return None;

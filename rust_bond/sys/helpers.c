@@ -4,6 +4,7 @@
  * functions. Keep this file small; everything else is generated.
  */
 #include <linux/capability.h>
+#include <linux/ethtool.h>
 #include <linux/if.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -109,12 +110,34 @@ bool rb_net_admin_capable(struct net_device *dev)
  * the one place in C that tells them apart, as kext/compat.rs does in Rust.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#include <net/netdev_lock.h>
+
 /* bonding.ko imports it too, for the same call. */
 MODULE_IMPORT_NS("NETDEV_INTERNAL");
 
+/*
+ * A port whose driver asks for it has its ops called under its instance
+ * lock (netdev_lock_ops), which the netif_ and __ethtool_ calls expect
+ * held, as bonding.ko takes it.
+ */
 int rb_set_mtu_raw(struct net_device *dev, int mtu)
 {
-	return __netif_set_mtu(dev, mtu);
+	int ret;
+
+	netdev_lock_ops(dev);
+	ret = __netif_set_mtu(dev, mtu);
+	netdev_unlock_ops(dev);
+	return ret;
+}
+
+int rb_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *ks)
+{
+	int ret;
+
+	netdev_lock_ops(dev);
+	ret = __ethtool_get_link_ksettings(dev, ks);
+	netdev_unlock_ops(dev);
+	return ret;
 }
 
 int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)
@@ -125,6 +148,11 @@ int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)
 int rb_set_mtu_raw(struct net_device *dev, int mtu)
 {
 	return __dev_set_mtu(dev, mtu);
+}
+
+int rb_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *ks)
+{
+	return __ethtool_get_link_ksettings(dev, ks);
 }
 
 int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)

@@ -20,6 +20,8 @@ bool rb_net_admin_capable(struct net_device *dev);
 /* Functions that kernels after 6.12 renamed (see helpers.c). */
 int rb_set_mtu_raw(struct net_device *dev, int mtu);
 int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr);
+struct ethtool_link_ksettings;
+int rb_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *ks);
 /* Structures whose layout changed after 6.12 (see helpers.c). */
 int rb_dev_set_mac_address(struct net_device *dev, const u8 *mac);
 const u8 *rb_sockaddr_data(const void *sockaddr);

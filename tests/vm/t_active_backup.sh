@@ -330,10 +330,14 @@ test_release_restores_the_port() {
 # gather, TSO and its limits), recomputed as ports join, leave or change
 # theirs, as bonding.ko computes them. VLAN filtering is left out: rust_bond
 # does not pass VLAN ids on to its ports (Documentation/rust_bond.rst).
+# (IPsec offload through the bond, which bonding.ko has where the kernel
+# has CONFIG_XFRM_OFFLOAD, as Debian's does, rust_bond has not: the ESP
+# features are left out of the comparison, and test_no_esp_offload_claimed
+# checks that rust_bond never claims them.)
 scenario_offloads() {
 	offloads() {
 		echo "== $1"
-		ethtool -k bond0 | grep -vE '^Features|vlan-(stag-)?filter'
+		ethtool -k bond0 | grep -vE '^Features|vlan-(stag-)?filter|^(tx-esp-segmentation|esp-hw-offload|esp-tx-csum-hw-offload):'
 		ip -d -o link show bond0 | grep -oE '(gso|tso|gro)_max_(size|segs) [0-9]+' | tr '\n' ' '
 		echo
 	}
@@ -354,6 +358,21 @@ scenario_offloads() {
 test_offloads_match_bonding() {
 	differential "offloads" scenario_offloads mode=1 miimon=100
 	differential "offloads, balance-rr" scenario_offloads mode=0 miimon=100
+}
+
+# rust_bond does not offload IPsec (bonding.ko's xfrmdev_ops): its ESP
+# features are off and fixed, in every mode, so the stack does ESP itself.
+# kernel: release
+test_no_esp_offload_claimed() {
+	local mode esp
+	for mode in 0 1; do
+		load_driver rust mode=$mode miimon=100
+		mk_ports 2
+		enslave eth0 eth1
+		esp=$(ethtool -k bond0 | grep -E '^(tx-esp-segmentation|esp-hw-offload|esp-tx-csum-hw-offload):')
+		expect_eq "$(echo "$esp" | grep -cv 'off \[fixed\]')" 0 "ESP offloads claimed in mode $mode: $esp"
+		cleanup
+	done
 }
 
 # Receive: only the active port delivers to the bond; a backup's frames
