@@ -720,13 +720,13 @@ impl Driver for BondDriver {
         match bond.mode() {
             Mode::ActiveBackup => {
                 if let Some(p) = bond.active(&rcu) {
-                    p.dev.sync_addrs_from(dev);
+                    p.dev.sync_addrs_in_rx_mode(dev);
                 }
             }
             _ => {
                 if let Some(sets) = bond.ports.get(&rcu) {
                     for p in sets.all.iter() {
-                        p.dev.sync_addrs_multiple_from(dev);
+                        p.dev.sync_addrs_multiple_in_rx_mode(dev);
                     }
                 }
             }

@@ -202,7 +202,17 @@ fn port_event(
         }
         NetdevEvent::Up | NetdevEvent::Change | NetdevEvent::Down => {
             if event != NetdevEvent::Down {
-                port.update_speed_duplex(rtnl);
+                port.update_speed_duplex_in_event(rtnl);
+            }
+            if dev.ops_locked() {
+                // 7.x holds this port's instance lock while it notifies,
+                // and a failover's calls on the port (promiscuity, MAC)
+                // take it: the monitor work does it, right away, as it
+                // does whenever the event cannot.
+                if bond.data().shown().values.miimon() > 0 && bond.running() {
+                    bond.schedule(device::MONITOR, 0);
+                }
+                return Ok(());
             }
             let mut cfg = bond.data().lock_cfg(rtnl)?;
             failover::port_event(bond, &mut cfg, port, rtnl);

@@ -38,13 +38,21 @@ enum How {
     Targets(OptId),
     /// A MAC address.
     Mac(OptId),
-    /// `coupled_control`: an 802.3ad option with no sysfs file.
-    CoupledControl,
+    /// An 802.3ad option with no sysfs file (`coupled_control`, and after
+    /// 6.12 `broadcast_neighbor` and `lacp_strict`): refused in every mode
+    /// rust_bond runs, as bonding.ko's mode dependency does.
+    AdOnly(&'static str),
 }
+
+/// How many of [`ATTRS`] the kernel has (two more after 6.12).
+#[cfg(rb_bond_broadcast_neigh)]
+const N_ATTRS: usize = 33;
+#[cfg(not(rb_bond_broadcast_neigh))]
+const N_ATTRS: usize = 31;
 
 /// The attributes of `IFLA_INFO_DATA`, in the order `bond_changelink()`
 /// applies them (an error stops the request there, earlier ones stay).
-const ATTRS: [(u32, How); 31] = {
+const ATTRS: [(u32, How); N_ATTRS] = {
     use How::*;
     [
         (sys::IFLA_BOND_MODE, Number(OptId::Mode)),
@@ -98,7 +106,11 @@ const ATTRS: [(u32, How); 31] = {
         (sys::IFLA_BOND_AD_ACTOR_SYSTEM, Mac(OptId::AdActorSystem)),
         (sys::IFLA_BOND_TLB_DYNAMIC_LB, Number(OptId::TlbDynamicLb)),
         (sys::IFLA_BOND_MISSED_MAX, Number(OptId::ArpMissedMax)),
-        (sys::IFLA_BOND_COUPLED_CONTROL, CoupledControl),
+        (sys::IFLA_BOND_COUPLED_CONTROL, AdOnly("coupled_control")),
+        #[cfg(rb_bond_broadcast_neigh)]
+        (sys::IFLA_BOND_BROADCAST_NEIGH, AdOnly("broadcast_neighbor")),
+        #[cfg(rb_bond_broadcast_neigh)]
+        (sys::IFLA_BOND_LACP_STRICT, AdOnly("lacp_strict")),
     ]
 };
 
@@ -121,7 +133,7 @@ static POLICY: PolicyTable<{ BOND_MAX + 1 }> = PolicyTable({
             How::Targets(_) => policy(nla::NESTED, 0),
             How::Mac(_) => policy(nla::BINARY, 6),
             How::Ifindex(_) => policy(nla::U32, 0),
-            How::CoupledControl => policy(nla::U8, 0),
+            How::AdOnly(_) => policy(nla::U8, 0),
             How::Number(_) => policy(width(attr), 0),
         };
         i += 1;
@@ -206,6 +218,15 @@ fn apply(
     let (id, input) = match how {
         How::Number(id_) => {
             let v = number(attr, a);
+            // bonding.ko after 6.12: use_carrier is always on.
+            if cfg!(rb_use_carrier_obsolete) && id_ == OptId::UseCarrier {
+                if v != 1 {
+                    extack
+                        .set_msg_attr(c_str!("option obsolete, use_carrier cannot be disabled"), a);
+                    return Err(EINVAL);
+                }
+                return Ok(());
+            }
             if v != 0
                 && miimon != 0
                 && matches!(
@@ -253,10 +274,10 @@ fn apply(
             let v = m.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
             (id_, Input::Value(v))
         }
-        How::CoupledControl => {
+        How::AdOnly(name) => {
             // Only in 802.3ad, which rust_bond has not: bonding.ko's
             // mode dependency error in every mode rust_bond runs.
-            return Err(refuse(not_in_mode(dev, "coupled_control"), a, extack));
+            return Err(refuse(not_in_mode(dev, name), a, extack));
         }
     };
     set(dev, id, input, a, extack, rtnl)
@@ -335,8 +356,14 @@ fn fill(dev: &BondDev, shown: &Shown, msg: &mut Msg<'_>) -> Result {
     msg.put_u8(sys::IFLA_BOND_AD_SELECT, u8_of(OptId::AdSelect))?;
     msg.put_u8(sys::IFLA_BOND_TLB_DYNAMIC_LB, u8_of(OptId::TlbDynamicLb))?;
     msg.put_u8(sys::IFLA_BOND_MISSED_MAX, u8_of(OptId::ArpMissedMax))?;
-    // coupled_control: its default, as 802.3ad is never in use.
-    msg.put_u8(sys::IFLA_BOND_COUPLED_CONTROL, 1)
+    // The 802.3ad options' defaults, as 802.3ad is never in use.
+    msg.put_u8(sys::IFLA_BOND_COUPLED_CONTROL, 1)?;
+    #[cfg(rb_bond_broadcast_neigh)]
+    {
+        msg.put_u8(sys::IFLA_BOND_BROADCAST_NEIGH, 0)?;
+        msg.put_u8(sys::IFLA_BOND_LACP_STRICT, 0)?;
+    }
+    Ok(())
 }
 
 /// The kind's registration (see `super::RustBond`).
@@ -349,7 +376,7 @@ impl LinkDriver for BondDriver {
     const SLAVE_POLICY: &'static [Policy] = &SLAVE_POLICY.0;
     // What `fill` writes: 16 u8 or u32 attributes at most of 8 bytes each
     // and 12 one-byte ones, rounded up generously as bond_get_size() does.
-    const INFO_SIZE: usize = 32 * total_size(4);
+    const INFO_SIZE: usize = 34 * total_size(4);
     const SLAVE_INFO_SIZE: usize =
         3 * total_size(1) + 2 * total_size(4) + total_size(2) + total_size(32);
 

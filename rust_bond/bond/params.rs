@@ -178,6 +178,11 @@ fn int_option(id: OptId, p: &IntParam) -> Result<Option<u64>> {
     if value == UNSET {
         return Ok(None);
     }
+    // bonding.ko after 6.12: use_carrier is obsolete, only 1 loads.
+    if cfg!(rb_use_carrier_obsolete) && id == OptId::UseCarrier && value != 1 {
+        pr_err!("Error: invalid use_carrier parameter ({})\n", value);
+        return Err(EINVAL);
+    }
     let opt = get(id);
     match opt.check_int(value) {
         Some(v) => Ok(Some(v)),

@@ -96,10 +96,16 @@ impl Port {
     }
 
     pub(crate) fn update_speed_duplex(&self, rtnl: &RtnlHeld) {
-        let (s, d) = self
-            .dev
-            .speed_duplex(rtnl)
-            .unwrap_or((0, netdev::DUPLEX_UNKNOWN));
+        self.store_speed_duplex(self.dev.speed_duplex(rtnl));
+    }
+
+    /// [`Port::update_speed_duplex`] from the netdevice notifier.
+    pub(crate) fn update_speed_duplex_in_event(&self, rtnl: &RtnlHeld) {
+        self.store_speed_duplex(self.dev.speed_duplex_in_event(rtnl));
+    }
+
+    fn store_speed_duplex(&self, sd: Option<(u32, u8)>) {
+        let (s, d) = sd.unwrap_or((0, netdev::DUPLEX_UNKNOWN));
         self.speed.store(s, Relaxed);
         self.duplex.store(d, Relaxed);
     }

@@ -116,7 +116,16 @@ static PRIMARY_RESELECT_TBL: [OptValue; 3] = [
     v("better", 1, 0),
     v("failure", 2, 0),
 ];
+#[cfg(not(rb_use_carrier_obsolete))]
 static USE_CARRIER_TBL: [OptValue; 2] = [v("off", 0, 0), v("on", 1, VAL_DEFAULT)];
+/// bonding.ko after 6.12: MII ioctls are gone, the carrier is always used.
+#[cfg(rb_use_carrier_obsolete)]
+static USE_CARRIER_TBL: [OptValue; 1] = [v("on", 1, VAL_DEFAULT)];
+#[cfg(not(rb_use_carrier_obsolete))]
+const USE_CARRIER_DESC: &str =
+    "Use netif_carrier_ok (vs MII ioctls) in miimon; 0 for off, 1 for on (default)";
+#[cfg(rb_use_carrier_obsolete)]
+const USE_CARRIER_DESC: &str = "option obsolete, use_carrier cannot be disabled";
 static ALL_SLAVES_ACTIVE_TBL: [OptValue; 2] = [v("off", 0, VAL_DEFAULT), v("on", 1, 0)];
 static RESEND_IGMP_TBL: [OptValue; 3] = [
     v("off", 0, 0),
@@ -144,10 +153,19 @@ static ARP_VALIDATE_TBL: [OptValue; 7] = [
 static ARP_ALL_TARGETS_TBL: [OptValue; 2] = [v("any", 0, VAL_DEFAULT), v("all", 1, 0)];
 static LACP_ACTIVE_TBL: [OptValue; 2] = [v("off", 0, 0), v("on", 1, VAL_DEFAULT)];
 static LACP_RATE_TBL: [OptValue; 2] = [v("slow", 0, 0), v("fast", 1, 0)];
+#[cfg(not(rb_ad_select_port_prio))]
 static AD_SELECT_TBL: [OptValue; 3] = [
     v("stable", 0, VAL_DEFAULT),
     v("bandwidth", 1, 0),
     v("count", 2, 0),
+];
+/// bonding.ko after 6.12 also selects by the ports' actor priority.
+#[cfg(rb_ad_select_port_prio)]
+static AD_SELECT_TBL: [OptValue; 4] = [
+    v("stable", 0, VAL_DEFAULT),
+    v("bandwidth", 1, 0),
+    v("count", 2, 0),
+    v("actor_port_prio", 3, 0),
 ];
 static LP_INTERVAL_TBL: [OptValue; 2] = [
     v("minval", 1, VAL_MIN | VAL_DEFAULT),
@@ -337,8 +355,7 @@ pub(crate) static OPTIONS: [BondOption; 32] = [
     opt(OptId::PrimaryReselect, "primary_reselect",
         "Reselect primary slave once it comes up; 0 for always (default), 1 for better, 2 for failure",
         Named, Full, &PRIMARY_RESELECT_TBL, 0, 0),
-    opt(OptId::UseCarrier, "use_carrier",
-        "Use netif_carrier_ok (vs MII ioctls) in miimon; 0 for off, 1 for on (default)",
+    opt(OptId::UseCarrier, "use_carrier", USE_CARRIER_DESC,
         Number, Full, &USE_CARRIER_TBL, 0, 0),
     opt(OptId::ActiveSlave, "active_slave", "Currently active slave",
         Raw, Full, &[], OPT_RAWVAL, all_modes_except(USES_PRIMARY)),

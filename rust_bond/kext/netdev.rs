@@ -220,6 +220,27 @@ impl NetDevice {
         // SAFETY: RTNL is held, as `__ethtool_get_link_ksettings` needs
         // (the helper takes the device's ops lock where it has one).
         let ret = unsafe { sys::rb_get_link_ksettings(self.as_raw(), &mut ks) };
+        Self::parse_speed_duplex(ret, &ks)
+    }
+
+    /// [`NetDevice::speed_duplex`] from the netdevice notifier, which the
+    /// core calls with the device's ops lock held where it has one.
+    pub(crate) fn speed_duplex_in_event(&self, _rtnl: &RtnlHeld) -> Option<(u32, u8)> {
+        let mut ks = sys::ethtool_link_ksettings::default();
+        // SAFETY: RTNL is held, and the ops lock as the core took it.
+        let ret = unsafe { sys::rb_get_link_ksettings_in_event(self.as_raw(), &mut ks) };
+        Self::parse_speed_duplex(ret, &ks)
+    }
+
+    /// Whether the core runs the device's ops under its instance lock
+    /// (7.x: `netdev_need_ops_lock`), which it then holds while it
+    /// notifies the device's UP, DOWN and CHANGE.
+    pub(crate) fn ops_locked(&self) -> bool {
+        // SAFETY: A live device.
+        unsafe { sys::rb_netdev_ops_locked(self.as_raw()) }
+    }
+
+    fn parse_speed_duplex(ret: c_int, ks: &sys::ethtool_link_ksettings) -> Option<(u32, u8)> {
         let (speed, duplex) = (ks.base.speed, ks.base.duplex);
         if ret < 0 || speed == 0 || speed == u32::MAX {
             return None;
@@ -319,13 +340,29 @@ impl NetDevice {
     }
 
     /// Copies `from`'s unicast and multicast address lists to `self`
-    /// (`dev_uc_sync` + `dev_mc_sync`). Callable in `ndo_set_rx_mode`.
-    pub(crate) fn sync_addrs_from(&self, from: &NetDevice) {
-        // SAFETY: Live devices; the functions take the address locks.
+    /// (`dev_uc_sync` + `dev_mc_sync`), from `from`'s `ndo_set_rx_mode`
+    /// (which the core calls with `from`'s address lock held).
+    pub(crate) fn sync_addrs_in_rx_mode(&self, from: &NetDevice) {
+        // SAFETY: Live devices; `from`'s address lock is held (the
+        // caller's context), the functions take `self`'s.
         unsafe {
             sys::dev_uc_sync(self.as_raw(), from.as_raw());
             sys::dev_mc_sync(self.as_raw(), from.as_raw());
         }
+    }
+
+    /// [`NetDevice::sync_addrs_in_rx_mode`] from anywhere else: takes
+    /// `from`'s address lock (`netif_addr_lock_bh`) as bonding.ko does.
+    pub(crate) fn sync_addrs_from(&self, from: &NetDevice) {
+        // SAFETY: Live devices; the helper takes the locks.
+        unsafe { sys::rb_addr_sync_locked(self.as_raw(), from.as_raw(), false) };
+    }
+
+    /// [`NetDevice::sync_addrs_multiple_in_rx_mode`] from anywhere else,
+    /// under `from`'s address lock.
+    pub(crate) fn sync_addrs_multiple_from(&self, from: &NetDevice) {
+        // SAFETY: Live devices; the helper takes the locks.
+        unsafe { sys::rb_addr_sync_locked(self.as_raw(), from.as_raw(), true) };
     }
 
     /// Removes what `sync_addrs_from(from)` added.
@@ -337,9 +374,11 @@ impl NetDevice {
         }
     }
 
-    /// Like `sync_addrs_from`, for several lower devices of one upper one.
-    pub(crate) fn sync_addrs_multiple_from(&self, from: &NetDevice) {
-        // SAFETY: Live devices; the functions take the address locks.
+    /// Like `sync_addrs_in_rx_mode`, for several lower devices of one
+    /// upper one.
+    pub(crate) fn sync_addrs_multiple_in_rx_mode(&self, from: &NetDevice) {
+        // SAFETY: Live devices; `from`'s address lock is held (the
+        // caller's context), the functions take `self`'s.
         unsafe {
             sys::dev_uc_sync_multiple(self.as_raw(), from.as_raw());
             sys::dev_mc_sync_multiple(self.as_raw(), from.as_raw());

@@ -8,7 +8,6 @@
 #include <linux/if.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
-#include <linux/version.h>
 #include <net/net_namespace.h>
 #include "helpers.h"
 
@@ -105,76 +104,87 @@ bool rb_net_admin_capable(struct net_device *dev)
 }
 
 /*
- * Functions renamed after 6.12 (dev_* to netif_*, for the callers that
- * hold the device's locks). rust_bond supports 6.12 LTS and 7.x: this is
- * the one place in C that tells them apart, as kext/compat.rs does in Rust.
+ * What differs in C between 6.12 and 7.x, each keyed on a macro that Kbuild
+ * defines from the kernel's own headers (rb_has there), as kext/compat.rs
+ * is in Rust.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#ifdef RB_NETDEV_LOCK_OPS
 #include <net/netdev_lock.h>
+#else
+/* Before the instance lock, the ops ran under RTNL alone. */
+static inline void netdev_lock_ops(struct net_device *dev) { }
+static inline void netdev_unlock_ops(struct net_device *dev) { }
+static inline bool netdev_need_ops_lock(const struct net_device *dev) { return false; }
+#endif
 
+#ifdef RB_NETIF_SET_MTU
 /* bonding.ko imports it too, for the same call. */
 MODULE_IMPORT_NS("NETDEV_INTERNAL");
-
-/*
- * A port whose driver asks for it has its ops called under its instance
- * lock (netdev_lock_ops), which the netif_ and __ethtool_ calls expect
- * held, as bonding.ko takes it.
- */
-int rb_set_mtu_raw(struct net_device *dev, int mtu)
-{
-	int ret;
-
-	netdev_lock_ops(dev);
-	ret = __netif_set_mtu(dev, mtu);
-	netdev_unlock_ops(dev);
-	return ret;
-}
-
-int rb_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *ks)
-{
-	int ret;
-
-	netdev_lock_ops(dev);
-	ret = __ethtool_get_link_ksettings(dev, ks);
-	netdev_unlock_ops(dev);
-	return ret;
-}
-
-int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)
-{
-	return netif_pre_changeaddr_notify(dev, addr, NULL);
-}
+#define rb_raw_set_mtu __netif_set_mtu
 #else
-int rb_set_mtu_raw(struct net_device *dev, int mtu)
-{
-	return __dev_set_mtu(dev, mtu);
-}
+#define rb_raw_set_mtu __dev_set_mtu
+#endif
 
-int rb_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *ks)
-{
-	return __ethtool_get_link_ksettings(dev, ks);
-}
-
-int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)
-{
-	return dev_pre_changeaddr_notify(dev, addr, NULL);
-}
+#ifdef RB_NETIF_GET_LINK_KSETTINGS
+#define rb_raw_get_link_ksettings netif_get_link_ksettings
+#else
+#define rb_raw_get_link_ksettings __ethtool_get_link_ksettings
 #endif
 
 /*
- * Structures whose layout differs between 6.12 and 7.x (unions bindgen
- * names differently), read and written here where the C names agree.
+ * Where a port's driver asks for it (7.x: netdev_need_ops_lock), its ops
+ * run under its instance lock, which the netif_ calls expect held; bonding.ko
+ * takes it around the same calls. The core holds it already while it
+ * notifies UP, DOWN, CHANGE, GOING_DOWN and CHANGENAME of such a device.
  */
+bool rb_netdev_ops_locked(struct net_device *dev)
+{
+	return netdev_need_ops_lock(dev);
+}
+
+int rb_set_mtu_raw(struct net_device *dev, int mtu)
+{
+	int ret;
+
+	netdev_lock_ops(dev);
+	ret = rb_raw_set_mtu(dev, mtu);
+	netdev_unlock_ops(dev);
+	return ret;
+}
+
+int rb_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *ks)
+{
+	int ret;
+
+	netdev_lock_ops(dev);
+	ret = rb_raw_get_link_ksettings(dev, ks);
+	netdev_unlock_ops(dev);
+	return ret;
+}
+
+/* From the netdevice notifier, where the core holds what it must. */
+int rb_get_link_ksettings_in_event(struct net_device *dev, struct ethtool_link_ksettings *ks)
+{
+	return rb_raw_get_link_ksettings(dev, ks);
+}
+
+int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr)
+{
+#ifdef RB_NETIF_PRE_CHANGEADDR
+	return netif_pre_changeaddr_notify(dev, addr, NULL);
+#else
+	return dev_pre_changeaddr_notify(dev, addr, NULL);
+#endif
+}
+
 int rb_dev_set_mac_address(struct net_device *dev, const u8 *mac)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 	struct sockaddr_storage ss = { .ss_family = dev->type };
 
+#ifdef RB_SET_MAC_SOCKADDR_STORAGE
 	memcpy(ss.__data, mac, dev->addr_len);
 	return dev_set_mac_address(dev, &ss, NULL);
 #else
-	struct sockaddr_storage ss = { .ss_family = dev->type };
-
 	memcpy(((struct sockaddr *)&ss)->sa_data, mac, dev->addr_len);
 	return dev_set_mac_address(dev, (struct sockaddr *)&ss, NULL);
 #endif
@@ -186,20 +196,35 @@ const u8 *rb_sockaddr_data(const void *sockaddr)
 	return (const u8 *)((const struct sockaddr *)sockaddr)->sa_data;
 }
 
-/*
- * The sysfs namespace tag of the initial network namespace: the struct net
- * in 6.12, its ns_common later.
- */
+void __user *rb_ifr_data(const struct ifreq *ifr)
+{
+	return ifr->ifr_data;
+}
+
+/* The sysfs namespace tag of the initial network namespace. */
 const void *rb_init_net_tag(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+#ifdef RB_NS_COMMON_TAG
 	return to_ns_common(&init_net);
 #else
 	return &init_net;
 #endif
 }
 
-void __user *rb_ifr_data(const struct ifreq *ifr)
+/*
+ * Copies the upper device's address lists to a port outside its
+ * ndo_set_rx_mode, under the upper's address lock as dev_uc_sync()
+ * expects (bonding.ko: failover and balance-rr's enslave).
+ */
+void rb_addr_sync_locked(struct net_device *to, struct net_device *from, bool multiple)
 {
-	return ifr->ifr_data;
+	netif_addr_lock_bh(from);
+	if (multiple) {
+		dev_mc_sync_multiple(to, from);
+		dev_uc_sync_multiple(to, from);
+	} else {
+		dev_uc_sync(to, from);
+		dev_mc_sync(to, from);
+	}
+	netif_addr_unlock_bh(from);
 }

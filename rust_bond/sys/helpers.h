@@ -17,17 +17,19 @@ struct net_device;
 void rb_master_setup_features(struct net_device *dev);
 u64 rb_master_fix_features(struct net_device *dev, u64 features);
 bool rb_net_admin_capable(struct net_device *dev);
-/* Functions that kernels after 6.12 renamed (see helpers.c). */
-int rb_set_mtu_raw(struct net_device *dev, int mtu);
-int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr);
+/* What differs in C between 6.12 and 7.x (see helpers.c). */
 struct ethtool_link_ksettings;
+struct ifreq;
+bool rb_netdev_ops_locked(struct net_device *dev);
+int rb_set_mtu_raw(struct net_device *dev, int mtu);
 int rb_get_link_ksettings(struct net_device *dev, struct ethtool_link_ksettings *ks);
-/* Structures whose layout changed after 6.12 (see helpers.c). */
+int rb_get_link_ksettings_in_event(struct net_device *dev, struct ethtool_link_ksettings *ks);
+int rb_pre_changeaddr_notify(struct net_device *dev, const char *addr);
 int rb_dev_set_mac_address(struct net_device *dev, const u8 *mac);
 const u8 *rb_sockaddr_data(const void *sockaddr);
-struct ifreq;
-const void *rb_init_net_tag(void);
 void __user *rb_ifr_data(const struct ifreq *ifr);
+const void *rb_init_net_tag(void);
+void rb_addr_sync_locked(struct net_device *to, struct net_device *from, bool multiple);
 
 #include <linux/spinlock.h>
 void rb_level_lock_init(spinlock_t *lock);

@@ -5,6 +5,7 @@
 
 B=/sys/class/net/bond0/bonding
 
+# kernel: release
 test_every_path_once() {
 	kmemleak_scan >/dev/null
 	echo clear 2>/dev/null >/sys/kernel/debug/kmemleak || true

@@ -139,6 +139,7 @@ bond0_view() {
 
 # Differential: what `ip` shows of a new, an up and a transmitting bond is
 # the same with bonding.ko as with rust_bond.
+# kernel: release
 test_device_matches_bonding_ko() {
 	local c rust
 	scenario() {

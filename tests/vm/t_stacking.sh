@@ -172,6 +172,7 @@ ethtool_scenario() {
 	grep DEVTYPE /sys/class/net/bond0/uevent
 }
 
+# kernel: release
 test_ethtool_and_uevent_match_bonding() {
 	differential ethtool ethtool_scenario miimon=100
 	expect_lines ethtool "	Speed: 30000Mb/s" "	Speed: 20000Mb/s" "	Speed: 10000Mb/s" \
@@ -210,6 +211,7 @@ netconsole_scenario() {
 	wait "$CAPTURE" 2>/dev/null || true
 }
 
+# kernel: release
 test_netconsole_over_bond_matches_bonding() {
 	[ -n "$HW_PRESENT" ] || fail "the VM has no emulated NICs (scripts/vm-run)"
 	differential netconsole netconsole_scenario mode=1 miimon=100
@@ -264,6 +266,7 @@ hw_vlan_scenario() {
 	ip link del bond0.100
 }
 
+# kernel: release
 test_vlan_over_filtering_nics_matches_bonding() {
 	[ -n "$HW_PRESENT" ] || fail "the VM has no emulated NICs (scripts/vm-run)"
 	differential hw_vlan hw_vlan_scenario mode=1 miimon=100
@@ -306,6 +309,7 @@ ioctl_scenario() {
 	echo "slaves: $(cat /sys/class/net/bond0/bonding/slaves)"
 }
 
+# kernel: release
 test_ioctls_match_bonding() {
 	differential ioctl ioctl_scenario mode=1 miimon=100
 	expect_lines ioctl "OK mode 1 slaves 2 miimon 100" "active: eth1" \

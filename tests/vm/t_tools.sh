@@ -39,6 +39,7 @@ test_ifenslave_with_both_drivers() {
 
 # make install into a scratch root, then modprobe from it with options in
 # a modprobe.d file: the options take effect.
+# kernel: release
 test_make_install_and_modprobe_options() {
 	local root=/tmp/root conf=/tmp/modprobe.d rel ko
 	rel=$(uname -r)
