@@ -360,6 +360,34 @@ test_offloads_match_bonding() {
 	differential "offloads, balance-rr" scenario_offloads mode=0 miimon=100
 }
 
+# Ports whose driver runs its ops under the device's instance lock (7.x:
+# dummy asks for it, as mlx5, bnxt, iavf ... do): the core notifies their
+# carrier changes with that lock held, so the failover, whose calls on
+# the port (promiscuity here) take it, is left to the monitor work. It
+# still fails over at once, and nothing hangs.
+# kernel: release
+test_failover_on_ops_locked_ports() {
+	local r
+	load_driver rust mode=1 miimon=100
+	ip link add d0 type dummy
+	ip link add d1 type dummy
+	enslave d0 d1
+	ip link set bond0 up promisc on
+	wait_for active_is d0 || fail "d0 not active"
+	expect_match "$(ip -d link show d0)" 'promiscuity 1' "the active port is promiscuous"
+	ip link set d0 carrier off
+	wait_for active_is d1 || fail "no failover to d1 when d0 lost its carrier"
+	expect_match "$(ip -d link show d1)" 'promiscuity 1' "promiscuity moved to d1"
+	expect_match "$(ip -d link show d0)" 'promiscuity 0' "and left d0"
+	expect_eq "$(cat /sys/class/net/d0/bonding_slave/mii_status)" down "d0's link"
+	ip link set d0 carrier on
+	wait_for grep -qx up /sys/class/net/d0/bonding_slave/mii_status || fail "d0 not back up"
+	r=$(ethtool bond0 | grep -c 'Link detected: yes')
+	expect_eq "$r" 1 "ethtool bond0"
+	ip link del d0
+	ip link del d1
+}
+
 # rust_bond does not offload IPsec (bonding.ko's xfrmdev_ops): its ESP
 # features are off and fixed, in every mode, so the stack does ESP itself.
 # kernel: release
