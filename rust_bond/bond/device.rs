@@ -329,12 +329,6 @@ impl Bond {
         self.ports.get(rcu)?.active()
     }
 
-    /// Whether there is an active port.
-    pub(crate) fn has_active(&self) -> bool {
-        let rcu = RcuGuard::lock();
-        self.active(&rcu).is_some()
-    }
-
     /// The active port's interface index, 0 for none.
     pub(crate) fn active_ifindex(&self, rcu: &RcuGuard) -> u32 {
         self.active(rcu).map_or(0, |p| p.dev.ifindex())

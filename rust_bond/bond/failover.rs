@@ -259,7 +259,13 @@ fn should_notify_peers(dev: &BondDev, cfg: &Config) -> bool {
     cfg.send_peer_notif != 0
         && cfg.send_peer_notif % delay == 0
         && dev.carrier_ok()
-        && dev.data().has_active()
+        // Not while the active port's own link change is unreported.
+        && {
+            let rcu = RcuGuard::lock();
+            dev.data()
+                .active(&rcu)
+                .is_some_and(|p| !p.dev.linkwatch_pending())
+        }
 }
 
 /// Logs and commits what a tick (or an event) did to slave `i`; returns
@@ -365,6 +371,9 @@ fn settle(dev: &BondDev, cfg: &mut Config, reselect: bool, changed: bool, rtnl: 
 
 /// One pass of the MII monitor over every port (`bond_mii_monitor()`).
 fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
+    // 6.12's bonding.ko decides before the pass commits, later ones after
+    // (so that a failover of this pass is notified in full).
+    #[cfg(not(rb_peer_notify_after_commit))]
     let should_notify = should_notify_peers(dev, cfg);
     let mut no_active = cfg.mode() == Mode::ActiveBackup && dev.data().active_port(rtnl).is_none();
     let delays = cfg.values.delays();
@@ -384,6 +393,8 @@ fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     }
     settle(dev, cfg, reselect, changed, rtnl);
     if cfg.send_peer_notif > 0 {
+        #[cfg(rb_peer_notify_after_commit)]
+        let should_notify = should_notify_peers(dev, cfg);
         cfg.send_peer_notif -= 1;
         if should_notify {
             dev.notify(event::NOTIFY_PEERS, rtnl);

@@ -148,6 +148,13 @@ impl NetDevice {
         unsafe { sys::netif_running(self.as_raw()) }
     }
 
+    /// Whether a link change of the device is still to be reported by
+    /// linkwatch (`__LINK_STATE_LINKWATCH_PENDING`).
+    pub(crate) fn linkwatch_pending(&self) -> bool {
+        // SAFETY: A live device; tests a state bit.
+        unsafe { sys::rb_linkwatch_pending(self.as_raw()) }
+    }
+
     /// Whether the device reports carrier.
     pub(crate) fn carrier_ok(&self) -> bool {
         // SAFETY: A live device; `netif_carrier_ok` only tests a bit.

@@ -103,6 +103,12 @@ bool rb_net_admin_capable(struct net_device *dev)
 	return ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN);
 }
 
+/* A link change of the device waits for linkwatch to report it. */
+bool rb_linkwatch_pending(struct net_device *dev)
+{
+	return test_bit(__LINK_STATE_LINKWATCH_PENDING, &dev->state);
+}
+
 /*
  * What differs in C between 6.12 and 7.x, each keyed on a macro that Kbuild
  * defines from the kernel's own headers (rb_has there), as kext/compat.rs

@@ -17,6 +17,7 @@ struct net_device;
 void rb_master_setup_features(struct net_device *dev);
 u64 rb_master_fix_features(struct net_device *dev, u64 features);
 bool rb_net_admin_capable(struct net_device *dev);
+bool rb_linkwatch_pending(struct net_device *dev);
 /* What differs in C between 6.12 and 7.x (see helpers.c). */
 struct ethtool_link_ksettings;
 struct ifreq;
