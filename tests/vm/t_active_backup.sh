@@ -355,6 +355,7 @@ scenario_offloads() {
 	offloads "that port released"
 	ethtool -k eth1 | grep -E '^(tx-checksumming|scatter-gather|tcp-segmentation-offload|large-receive-offload):'
 }
+# kernel: test
 test_offloads_match_bonding() {
 	differential "offloads" scenario_offloads mode=1 miimon=100
 	differential "offloads, balance-rr" scenario_offloads mode=0 miimon=100

@@ -47,6 +47,7 @@ test_bad_input_matrix_matches_bonding() {
 # Module options: every bad value fails the load with EINVAL and a log
 # line naming the option (bonding.ko resets some to defaults instead; see
 # Documentation), and leaves nothing behind.
+# kernel: test
 test_bad_module_options_fail_cleanly() {
 	local opt v r n=0
 	for opt in mode miimon updelay downdelay use_carrier primary_reselect fail_over_mac max_bonds \

@@ -44,8 +44,10 @@ test_make_install_and_modprobe_options() {
 	local root=/tmp/root conf=/tmp/modprobe.d rel ko
 	rel=$(uname -r)
 	if [ -n "${RB_INSTALL_ROOT:-}" ]; then
-		# Installed before the boot, by the kernel's own toolchain (Debian's
-		# kernel: `make debian-install`, which the guest cannot run).
+		# Installed before the boot (tests/run): by the kernel's own
+		# toolchain for Debian's kernel (`make debian-install`, which the
+		# guest cannot run), and on the host for the others (the same
+		# build under emulation takes minutes).
 		root=$RB_INSTALL_ROOT
 	else
 		make -s -C "$RB_BUILD" install ${RB_KDIR:+KDIR=$RB_KDIR} INSTALL_MOD_PATH=$root DESTDIR=$root \
