@@ -88,7 +88,8 @@ install: modules
 DEBIAN_KREL ?= $(shell uname -r)
 debian-modules:
 	@RB_DEB_KREL=$(DEBIAN_KREL) $(TOP)/scripts/debian-kernel >/dev/null
-	@RB_DEB_KREL=$(DEBIAN_KREL) $(TOP)/scripts/debian-kernel --make --no-print-directory -s -C $(TOP) modules
+	@RB_DEB_KREL=$(DEBIAN_KREL) $(TOP)/scripts/debian-kernel --make --no-print-directory -s -C $(TOP) modules \
+		$(if $(CLIPPY),CLIPPY=$(CLIPPY))
 
 debian-install: debian-modules
 	install -D -m 0644 $(TOP)/rust_bond.ko $(INSTALL_MOD_PATH)/lib/modules/$(DEBIAN_KREL)/updates/rust_bond.ko
