@@ -130,11 +130,13 @@ load_driver() {
 	case $drv in
 	bonding) case " $* " in *" max_bonds="*) load_bonding "$@" ;; *) load_bonding max_bonds=1 "$@" ;; esac ;;
 	rust) load_rust_bond "$@" ;;
+	# Another build of rust_bond.ko (make bench's RB_BENCH_OTHER_KO).
+	other) KO=${RB_BENCH_OTHER_KO:?no other build} load_rust_bond "$@" ;;
 	*) fail "unknown driver $drv" ;;
 	esac
 }
 unload_driver() {
-	case $1 in bonding) rmmod bonding ;; rust) rmmod rust_bond ;; esac
+	case $1 in bonding) rmmod bonding ;; rust | other) rmmod rust_bond ;; esac
 }
 
 # peer_bridge ADD N: namespace "peer" with bridge br0 (MAC
