@@ -21,6 +21,10 @@ pub(crate) struct Values {
     v: [u64; OPTIONS.len()],
     /// `primary` as recorded (it may name a device not enslaved yet).
     primary: [u8; 16],
+    /// `arp_ip_target`: IPv4 addresses (`__be32`), used slots first.
+    arp_targets: [u32; super::arp::MAX_TARGETS],
+    /// `ns_ip6_target`: IPv6 addresses, used slots first.
+    ns_targets: [[u8; 16]; super::arp::MAX_TARGETS],
 }
 
 impl Values {
@@ -33,6 +37,8 @@ impl Values {
         Self {
             v,
             primary: [0; 16],
+            arp_targets: [0; super::arp::MAX_TARGETS],
+            ns_targets: [[0; 16]; super::arp::MAX_TARGETS],
         }
     }
 
@@ -92,6 +98,31 @@ impl Values {
         self.primary = [0; 16];
         let n = name.len().min(15);
         self.primary[..n].copy_from_slice(&name[..n]);
+    }
+
+    /// `arp_ip_target`, used slots first, then zeros.
+    pub(crate) fn arp_targets(&self) -> &[u32; super::arp::MAX_TARGETS] {
+        &self.arp_targets
+    }
+
+    pub(crate) fn set_arp_target(&mut self, slot: usize, target: u32) {
+        self.arp_targets[slot] = target;
+    }
+
+    /// Removes the target in `slot`; the later ones move down.
+    pub(crate) fn remove_arp_target(&mut self, slot: usize) {
+        let t = &mut self.arp_targets;
+        t.copy_within(slot + 1.., slot);
+        t[t.len() - 1] = 0;
+    }
+
+    /// `ns_ip6_target`, used slots first, then `::`.
+    pub(crate) fn ns_targets(&self) -> &[[u8; 16]; super::arp::MAX_TARGETS] {
+        &self.ns_targets
+    }
+
+    pub(crate) fn set_ns_target(&mut self, slot: usize, target: [u8; 16]) {
+        self.ns_targets[slot] = target;
     }
 
     /// Whether the mode has a primary and an active port (for showing

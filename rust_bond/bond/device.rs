@@ -188,8 +188,7 @@ impl Drop for CfgGuard<'_> {
             primary: self.guard.primary.clone(),
         };
         // What the link monitor inspects without RTNL.
-        let miimon = u32::try_from(self.guard.values.miimon()).unwrap_or(u32::MAX);
-        self.bond.miimon.store(miimon, Relaxed);
+        self.bond.publish_monitor(&self.guard.values);
         self.bond
             .peer_notif_pending
             .store(self.guard.send_peer_notif > 0, Relaxed);
@@ -222,6 +221,8 @@ pub(crate) struct Bond {
     /// config's, updated whenever it is given back).
     miimon: AtomicU32,
     peer_notif_pending: AtomicBool,
+    /// The ARP monitor's options, for it and the receive path.
+    pub(crate) arp: super::arp::BondArp,
     /// balance-rr: packets sent per CPU (bonding's `rr_tx_counter`).
     rr_counter: PerCpuU32,
     /// The bond's counters (bonding's `bond_stats`): what its ports
@@ -241,6 +242,7 @@ impl Bond {
         let mode = values.mode() as u8;
         let pps = values.get(crate::bond_core::options::OptId::PacketsPerSlave) as u32;
         let miimon = u32::try_from(values.miimon()).unwrap_or(u32::MAX);
+        let arp = super::arp::BondArp::new(&values);
         let shown = Shown {
             values: values.clone(),
             primary: None,
@@ -253,6 +255,7 @@ impl Bond {
             pps: AtomicU32::new(pps),
             miimon: AtomicU32::new(miimon),
             peer_notif_pending: AtomicBool::new(false),
+            arp,
             rr_counter: PerCpuU32::new()?,
             stats <- LevelLock::new(Stats64::default()),
             features_busy: AtomicBool::new(false),
@@ -287,6 +290,14 @@ impl Bond {
     /// reads the ports', which may be bonds whose locks nest inside.
     pub(crate) fn lock_stats(&self, dev: &NetDevice) -> LevelGuard<'_, Stats64> {
         self.stats.lock(dev.lower_level().saturating_sub(1))
+    }
+
+    /// Publishes what the monitors read without RTNL: at every unlock of
+    /// the configuration, and before a monitor is started.
+    pub(crate) fn publish_monitor(&self, v: &Values) {
+        let miimon = u32::try_from(v.miimon()).unwrap_or(u32::MAX);
+        self.miimon.store(miimon, Relaxed);
+        self.arp.publish(v);
     }
 
     /// `miimon` as of the last change of the configuration.
@@ -508,7 +519,12 @@ impl Driver for BondDriver {
             }
         }
         dev.data().update_tx(rtnl);
-        if cfg.values.miimon() > 0 {
+        if cfg.values.miimon() > 0
+            || cfg
+                .values
+                .get(crate::bond_core::options::OptId::ArpInterval)
+                > 0
+        {
             dev.schedule(MONITOR, 0);
         }
         Ok(())
@@ -861,7 +877,12 @@ impl Driver for BondDriver {
 
     fn work(dev: &BondDev, id: WorkId) {
         if id == MONITOR {
-            super::failover::monitor(dev);
+            // One work for both monitors: they exclude each other.
+            if dev.data().arp.interval() > 0 {
+                super::arp::monitor(dev);
+            } else {
+                super::failover::monitor(dev);
+            }
         } else {
             super::failover::resend_igmp(dev);
         }

@@ -73,7 +73,7 @@ fn candidate(s: &Slave) -> Candidate {
         link: s.link.state,
         delay: s.link.delay(),
         dev_up: s.port.dev_up(),
-        prio: 0,
+        prio: s.port.prio(),
         speed,
         duplex,
     }
@@ -107,6 +107,7 @@ pub(crate) fn switch_active(
     }
     let mode = cfg.mode();
     if let Some(n) = &new {
+        n.arp.link_up_now();
         if let Some(i) = cfg.index_of(n) {
             let s = &mut cfg.slaves[i];
             if s.link.state == LinkState::Back {
@@ -164,6 +165,8 @@ pub(crate) fn switch_active(
     // A port the selection took out of updelay transmits now (in every
     // mode: balance-rr's set has it from here).
     bond.update_tx(rtnl);
+    // The new backup joins the NS targets' groups, the new active leaves.
+    super::arp::sync_ns_groups(cfg, rtnl);
     let resend = cfg.values.get(OptId::ResendIgmp);
     if dev.running() && resend > 0 && (new.is_some() || mode == Mode::RoundRobin) {
         cfg.igmp_retrans = resend;
@@ -254,7 +257,7 @@ fn fail_over_mac(dev: &BondDev, cfg: &Config, new: &Port, old: Option<&Port>, rt
 }
 
 /// `bond_should_notify_peers()`.
-fn should_notify_peers(dev: &BondDev, cfg: &Config) -> bool {
+pub(crate) fn should_notify_peers(dev: &BondDev, cfg: &Config) -> bool {
     let delay = cfg.values.get(OptId::PeerNotifDelay).max(1);
     cfg.send_peer_notif != 0
         && cfg.send_peer_notif % delay == 0
@@ -337,8 +340,13 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
                 speed,
                 if duplex != 0 { "full" } else { "half" }
             );
-            bond.active_port(rtnl).is_none()
-                || cfg.primary.as_ref().is_some_and(|p| Arc::ptr_eq(p, &port))
+            // bond_miimon_commit(): reselect for a port that beats the
+            // active one on prio too.
+            let beats_active = match bond.active_port(rtnl) {
+                Some(a) => port.prio() > a.prio(),
+                None => true,
+            };
+            beats_active || cfg.primary.as_ref().is_some_and(|p| Arc::ptr_eq(p, &port))
         }
         Step::Down => {
             let n = port.link_failure_count.load(Relaxed);

@@ -127,6 +127,10 @@ fn show_option(
             }
             write_list(out, ports.iter().map(|p| Queue0(p.dev.name())))
         }
+        (OptId::ArpIpTarget, _) => {
+            let targets = v.arp_targets().iter().filter(|t| **t != 0);
+            write_list(out, targets.map(|t| crate::kext::arp::Ipv4(*t)))
+        }
         (OptId::Updelay | OptId::Downdelay | OptId::PeerNotifDelay, _) => {
             writeln!(out, "{}", v.delay_ms(opt.id))
         }

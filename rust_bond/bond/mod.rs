@@ -3,6 +3,7 @@
 //! The driver: the module's life cycle, `bonding_masters`, and the
 //! netdevice events of bonds and their ports.
 
+mod arp;
 mod config;
 mod device;
 mod failover;

@@ -8,15 +8,20 @@
 
 use super::device::{BondDev, BondDriver, Shown};
 use super::port::BondRx;
-use super::setopt::{not_in_mode, set_option, unsupported, Input};
+use super::setopt::{not_in_mode, set_option, Input};
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::{self, Mode, OptId};
+use crate::kext::arp::Ipv6;
 use crate::kext::compat::cstr_bytes;
 use crate::kext::errno;
 use crate::kext::link::{
     nla, policy, policy_range, total_size, Attr, Attrs, LinkDriver, Msg, Policy, PolicyTable, Range,
 };
 use crate::kext::netdev::{Device, ExtAck, NetDevice};
+use crate::kext::print::{dev_err, dev_warn};
+
+/// `NLA_F_NESTED`.
+const NLA_F_NESTED: u32 = 1 << 15;
 use crate::kext::rcu::RcuGuard;
 use crate::kext::rtnl::RtnlHeld;
 use crate::kext::rx::RxReg;
@@ -34,8 +39,10 @@ enum How {
     /// `active_slave` refuses a missing device (`ENODEV`), `primary`
     /// takes it as none.
     Ifindex(OptId),
-    /// A nest of ARP or NS targets, which need the ARP monitor.
+    /// A nest of ARP targets, which replaces the list.
     Targets(OptId),
+    /// A nest of NS targets (IPv6), which need the NS monitor.
+    NsTargets,
     /// A MAC address.
     Mac(OptId),
     /// An 802.3ad option with no sysfs file (`coupled_control`, and after
@@ -67,7 +74,7 @@ const ATTRS: [(u32, How); N_ATTRS] = {
         (sys::IFLA_BOND_USE_CARRIER, Number(OptId::UseCarrier)),
         (sys::IFLA_BOND_ARP_INTERVAL, Number(OptId::ArpInterval)),
         (sys::IFLA_BOND_ARP_IP_TARGET, Targets(OptId::ArpIpTarget)),
-        (sys::IFLA_BOND_NS_IP6_TARGET, Targets(OptId::ArpIpTarget)),
+        (sys::IFLA_BOND_NS_IP6_TARGET, NsTargets),
         (sys::IFLA_BOND_ARP_VALIDATE, Number(OptId::ArpValidate)),
         (sys::IFLA_BOND_ARP_ALL_TARGETS, Number(OptId::ArpAllTargets)),
         (sys::IFLA_BOND_PRIMARY, Ifindex(OptId::Primary)),
@@ -130,7 +137,7 @@ static POLICY: PolicyTable<{ BOND_MAX + 1 }> = PolicyTable({
     while i < ATTRS.len() {
         let (attr, how) = ATTRS[i];
         p[attr as usize] = match how {
-            How::Targets(_) => policy(nla::NESTED, 0),
+            How::Targets(_) | How::NsTargets => policy(nla::NESTED, 0),
             How::Mac(_) => policy(nla::BINARY, 6),
             How::Ifindex(_) => policy(nla::U32, 0),
             How::AdOnly(_) => policy(nla::U8, 0),
@@ -258,14 +265,8 @@ fn apply(
                 Input::Text(name.as_ref().map_or(&b""[..], |n| n.as_bytes())),
             )
         }
-        How::Targets(id_) => {
-            // Clearing the (empty) list is all rust_bond can do.
-            if a.payload().is_empty() {
-                return Ok(());
-            }
-            let opt = options::get(id_);
-            return Err(refuse(unsupported(dev, opt.name, opt.desc), a, extack));
-        }
+        How::Targets(id_) => return set_arp_targets(dev, id_, a, extack, rtnl),
+        How::NsTargets => return set_ns_targets(dev, a, extack, rtnl),
         How::Mac(id_) => {
             let m = a.payload();
             if m.len() != 6 {
@@ -281,6 +282,81 @@ fn apply(
         }
     };
     set(dev, id, input, a, extack, rtnl)
+}
+
+/// The attributes nested in `payload` (`nla_for_each_nested()`): each
+/// one's payload.
+fn nested(mut payload: &[u8]) -> impl Iterator<Item = &[u8]> {
+    core::iter::from_fn(move || {
+        let len = usize::from(u16::from_ne_bytes([*payload.first()?, *payload.get(1)?]));
+        if len < 4 || len > payload.len() {
+            return None;
+        }
+        let data = &payload[4..len];
+        payload = &payload[((len + 3) & !3).min(payload.len())..];
+        Some(data)
+    })
+}
+
+/// `IFLA_BOND_ARP_IP_TARGET`: the list is replaced by the nest's
+/// addresses, added one by one (an error stops there; the ones before
+/// stay), as `bond_changelink()` does.
+fn set_arp_targets(
+    dev: &BondDev,
+    id: OptId,
+    a: Attr<'_>,
+    extack: &mut ExtAck,
+    rtnl: &mut RtnlHeld,
+) -> Result {
+    let mut cfg = dev.data().lock_cfg(rtnl)?;
+    super::arp::clear_targets(&mut cfg);
+    let mut added = 0;
+    let mut r = Ok(());
+    for t in nested(a.payload()) {
+        let Ok(be) = <[u8; 4]>::try_from(t.get(..4).unwrap_or(&[])) else {
+            return Err(EINVAL);
+        };
+        let input = Input::Value(u64::from(u32::from_ne_bytes(be)));
+        r = set_option(dev, &mut cfg, options::get(id), input, rtnl);
+        if r.is_err() {
+            break;
+        }
+        added += 1;
+    }
+    if added == 0 && cfg.values.get(OptId::ArpInterval) > 0 {
+        dev_warn!(dev, "Removing last arp target with arp_interval on\n");
+    }
+    drop(cfg);
+    r.map_err(|e| refuse(e, a, extack))
+}
+
+/// `IFLA_BOND_NS_IP6_TARGET`: as [`set_arp_targets`], for the NS
+/// targets (which have no sysfs file, in bonding.ko neither).
+fn set_ns_targets(dev: &BondDev, a: Attr<'_>, extack: &mut ExtAck, rtnl: &mut RtnlHeld) -> Result {
+    let mut cfg = dev.data().lock_cfg(rtnl)?;
+    super::arp::clear_ns_targets(&mut cfg);
+    let mut added = 0;
+    let mut r = Ok(());
+    for t in nested(a.payload()) {
+        let Ok(addr) = <[u8; 16]>::try_from(t.get(..16).unwrap_or(&[])) else {
+            super::arp::sync_ns_groups(&mut cfg, rtnl);
+            extack.set_msg(c_str!("Invalid IPv6 address"));
+            return Err(EINVAL);
+        };
+        r = super::arp::add_ns_target(dev, &mut cfg, Ipv6(addr));
+        if r.is_err() {
+            // bond_opt_error_interpret() of a value that is no number.
+            dev_err!(dev, "option ns_ip6_target: invalid value ({})\n", u64::MAX);
+            break;
+        }
+        added += 1;
+    }
+    if added == 0 && cfg.values.get(OptId::ArpInterval) > 0 {
+        dev_warn!(dev, "Removing last ns target with arp_interval on\n");
+    }
+    super::arp::sync_ns_groups(&mut cfg, rtnl);
+    drop(cfg);
+    r.map_err(|e| refuse(e, a, extack))
 }
 
 /// Sets option `id` from attribute `a`, explaining a failure in `extack`.
@@ -325,8 +401,38 @@ fn fill(dev: &BondDev, shown: &Shown, msg: &mut Msg<'_>) -> Result {
     )?;
     msg.put_u8(sys::IFLA_BOND_USE_CARRIER, u8_of(OptId::UseCarrier))?;
     msg.put_u32(sys::IFLA_BOND_ARP_INTERVAL, u32_of(OptId::ArpInterval))?;
+    // A nest (without NLA_F_NESTED, as bonding.ko's) of the targets, each
+    // typed by its slot; none, no nest.
+    let mut nest = [0u8; 8 * super::arp::MAX_TARGETS];
+    let mut len = 0;
+    for (i, t) in v.arp_targets().iter().enumerate().filter(|(_, t)| **t != 0) {
+        nest[len..len + 2].copy_from_slice(&8u16.to_ne_bytes());
+        nest[len + 2..len + 4].copy_from_slice(&(i as u16).to_ne_bytes());
+        nest[len + 4..len + 8].copy_from_slice(&t.to_ne_bytes());
+        len += 8;
+    }
+    if len > 0 {
+        msg.put(sys::IFLA_BOND_ARP_IP_TARGET, &nest[..len])?;
+    }
     msg.put_u32(sys::IFLA_BOND_ARP_VALIDATE, u32_of(OptId::ArpValidate))?;
     msg.put_u32(sys::IFLA_BOND_ARP_ALL_TARGETS, u32_of(OptId::ArpAllTargets))?;
+    // The NS targets, a nest with NLA_F_NESTED this time (as bonding.ko).
+    let mut nest = [0u8; 20 * super::arp::MAX_TARGETS];
+    let mut len = 0;
+    for (i, t) in v
+        .ns_targets()
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| **t != [0; 16])
+    {
+        nest[len..len + 2].copy_from_slice(&20u16.to_ne_bytes());
+        nest[len + 2..len + 4].copy_from_slice(&(i as u16).to_ne_bytes());
+        nest[len + 4..len + 20].copy_from_slice(t);
+        len += 20;
+    }
+    if len > 0 {
+        msg.put(sys::IFLA_BOND_NS_IP6_TARGET | NLA_F_NESTED, &nest[..len])?;
+    }
     if let Some(p) = &shown.primary {
         msg.put_u32(sys::IFLA_BOND_PRIMARY, p.dev.ifindex())?;
     }
@@ -435,11 +541,7 @@ impl LinkDriver for BondDriver {
             if dev.data().mode() != crate::bond_core::options::Mode::ActiveBackup {
                 return Err(refuse(not_in_mode(dev, "prio"), a, extack));
             }
-            // Per-port priorities (for selecting the active port) are not
-            // implemented: every port has 0.
-            if a.i32() != 0 {
-                return Err(refuse(unsupported(dev, "prio", "port priority"), a, extack));
-            }
+            set_prio(dev, port, a.i32(), rtnl)?;
         }
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_ACTOR_PORT_PRIO) {
             return Err(refuse(not_in_mode(dev, "actor_port_prio"), a, extack));
@@ -469,6 +571,28 @@ impl LinkDriver for BondDriver {
         )?;
         msg.put(sys::IFLA_BOND_SLAVE_PERM_HWADDR, &p.perm_addr)?;
         msg.put_u16(sys::IFLA_BOND_SLAVE_QUEUE_ID, 0)?;
-        msg.put_i32(sys::IFLA_BOND_SLAVE_PRIO, 0)
+        msg.put_i32(sys::IFLA_BOND_SLAVE_PRIO, p.prio())
     }
+}
+
+/// `bond_option_prio_set()`: the port's priority; the active port is
+/// chosen again unless a primary decides.
+fn set_prio(dev: &BondDev, port: &NetDevice, prio: i32, rtnl: &RtnlHeld) -> Result {
+    let mut cfg = dev.data().lock_cfg(rtnl)?;
+    let Some(i) = cfg.slaves.iter().position(|s| s.port.dev.is(port)) else {
+        return Err(ENODEV);
+    };
+    let p = cfg.slaves[i].port.clone();
+    p.set_prio(prio);
+    if cfg.primary.is_some() {
+        super::port::slave_log!(
+            dev_warn,
+            dev,
+            port,
+            "prio updated, but will not affect failover re-selection as primary slave have been set\n"
+        );
+    } else {
+        super::failover::select_active(dev, &mut cfg, rtnl);
+    }
+    Ok(())
 }

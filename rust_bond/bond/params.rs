@@ -6,6 +6,8 @@
 use super::config::Values;
 use crate::bond_core::link::ms_to_ticks;
 use crate::bond_core::options::{self, get, Mode, OptId};
+use crate::bond_core::text::{in4_pton, Bytes};
+use crate::kext::arp::Ipv4;
 use crate::kext::compat::cstr_bytes;
 use crate::kext::params::{module_param, CharpParam, IntParam};
 use kernel::prelude::*;
@@ -113,7 +115,7 @@ module_param!(
 module_param!(
     ARP_IP_TARGET,
     "arp_ip_target",
-    charp,
+    charp_array,
     get(OptId::ArpIpTarget).desc
 );
 module_param!(
@@ -227,12 +229,8 @@ fn refuse_unimplemented() -> Result {
         (OptId::XmitHashPolicy, &XMIT_HASH_POLICY),
         (OptId::LacpRate, &LACP_RATE),
         (OptId::AdSelect, &AD_SELECT),
-        (OptId::ArpIpTarget, &ARP_IP_TARGET),
-        (OptId::ArpValidate, &ARP_VALIDATE),
-        (OptId::ArpAllTargets, &ARP_ALL_TARGETS),
     ];
     let ints = [
-        (OptId::ArpInterval, &ARP_INTERVAL),
         (OptId::MinLinks, &MIN_LINKS),
         (OptId::LpInterval, &LP_INTERVAL),
     ];
@@ -253,6 +251,80 @@ fn refuse_unimplemented() -> Result {
             opt.desc
         );
         return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// The ARP monitor's options at load (`bond_check_params()`), except that
+/// what bonding.ko would reset with a warning (both monitors, a bad or no
+/// target) fails the load.
+fn arp_options(v: &mut Values) -> Result {
+    let interval = int_option(OptId::ArpInterval, &ARP_INTERVAL)?.unwrap_or(0);
+    let miimon = v.get(OptId::Miimon);
+    if interval > 0 && miimon > 0 {
+        pr_err!(
+            "Error: miimon ({}) and arp_interval ({}) can't be used simultaneously\n",
+            miimon,
+            interval
+        );
+        return Err(EINVAL);
+    }
+    let mut count = 0;
+    if let Some(s) = ARP_IP_TARGET.get() {
+        let list = cstr_bytes(s);
+        for t in list.split(|c| *c == b',') {
+            let ip = in4_pton(t)
+                .map(Ipv4::from_octets)
+                .filter(|ip| super::setopt::target_ok(*ip));
+            let Some(ip) = ip else {
+                pr_err!("Error: bad arp_ip_target module parameter ({})\n", Bytes(t));
+                return Err(EINVAL);
+            };
+            if v.arp_targets().contains(&ip.0) {
+                pr_warn!(
+                    "Warning: duplicate address {} in arp_ip_target, skipping\n",
+                    Bytes(t)
+                );
+                continue;
+            }
+            if count == super::arp::MAX_TARGETS {
+                pr_err!("arp_ip_target: can only take {} arguments\n", count);
+                return Err(EINVAL);
+            }
+            v.set_arp_target(count, ip.0);
+            count += 1;
+        }
+    }
+    if interval > 0 && count == 0 {
+        pr_err!(
+            "Error: arp_interval module parameter ({}) specified without providing an arp_ip_target parameter\n",
+            interval
+        );
+        return Err(EINVAL);
+    }
+    v.set(OptId::ArpInterval, interval);
+    if ARP_VALIDATE.get().is_some() && interval == 0 {
+        pr_err!("arp_validate requires arp_interval\n");
+        return Err(EINVAL);
+    }
+    for (id, p) in [
+        (OptId::ArpValidate, &ARP_VALIDATE),
+        (OptId::ArpAllTargets, &ARP_ALL_TARGETS),
+    ] {
+        if let Some(value) = named_option(id, p)? {
+            v.set(id, value);
+        }
+    }
+    if interval > 0 {
+        pr_info!(
+            "ARP monitoring set to {} ms, validate {}, with {} target(s): {}\n",
+            interval,
+            get(OptId::ArpValidate)
+                .value_name(v.get(OptId::ArpValidate))
+                .unwrap_or("none"),
+            count,
+            Bytes(ARP_IP_TARGET.get().map_or(&b""[..], cstr_bytes))
+        );
     }
     Ok(())
 }
@@ -335,6 +407,7 @@ impl Params {
             }
             v.set(id, ticks);
         }
+        arp_options(&mut v)?;
         if let Some(s) = PRIMARY.get() {
             if v.mode() == Mode::ActiveBackup {
                 v.set_primary(cstr_bytes(s));

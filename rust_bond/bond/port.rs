@@ -3,6 +3,7 @@
 //! Ports (bonding's slaves): enslaving and releasing them, and receiving
 //! on them.
 
+use super::arp::PortArp;
 use super::config::Config;
 use super::device::{AtomicStats, Bond, BondDev};
 use super::files::PORT_FILES;
@@ -20,7 +21,9 @@ use crate::kext::rtnl::RtnlHeld;
 use crate::kext::rx::{RxAction, RxHandler, RxReg, RxSkb};
 use crate::kext::sync::LevelGuard;
 use crate::kext::sysfs::GroupOnDevice;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use core::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed,
+};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -62,6 +65,11 @@ pub(crate) struct Port {
     /// netpoll on the port while netconsole (or another netpoll user)
     /// runs over the bond.
     pub(crate) np: NetpollSlot,
+    /// What the ARP monitor knows of the port.
+    pub(crate) arp: PortArp,
+    /// `bonding_slave/prio`: among ports that are up, the active-backup
+    /// selection prefers the highest.
+    prio: AtomicI32,
 }
 
 impl Port {
@@ -73,6 +81,14 @@ impl Port {
 
     pub(crate) fn link(&self) -> LinkState {
         LinkState::from_u8(self.link.load(Relaxed))
+    }
+
+    pub(crate) fn prio(&self) -> i32 {
+        self.prio.load(Relaxed)
+    }
+
+    pub(crate) fn set_prio(&self, prio: i32) {
+        self.prio.store(prio, Relaxed);
     }
 
     pub(crate) fn is_backup(&self) -> bool {
@@ -128,6 +144,14 @@ impl Port {
         }
     }
 
+    /// Only the backup state, not what it delivers (balance-rr's ARP
+    /// monitor: `bond_set_backup_slave()` / `bond_set_active_slave()`).
+    pub(crate) fn set_backup_state(&self, backup: bool, rtnl: &RtnlHeld) {
+        if self.backup.swap(backup, Relaxed) != backup {
+            self.lower_state_changed(rtnl);
+        }
+    }
+
     /// Tells the stack the port's link and transmit state
     /// (`bond_lower_state_changed()`: `NETDEV_CHANGELOWERSTATE`, which
     /// `ip monitor` sees as a link message of the port).
@@ -177,7 +201,14 @@ pub(crate) struct BondRx;
 impl RxHandler for BondRx {
     type Port = Port;
 
-    fn handle<'a>(port: &'a Port, skb: &RxSkb, _rcu: &'a RcuGuard) -> RxAction<'a> {
+    fn handle<'a>(port: &'a Port, skb: &RxSkb, rcu: &'a RcuGuard) -> RxAction<'a> {
+        // The ARP monitor sees every frame, a backup's too
+        // (`bond->recv_probe`, while the bond is up).
+        if let Some(bond) = BondDev::try_from(&port.bond) {
+            if bond.data().arp.interval() > 0 && bond.is_up() {
+                super::arp::received(bond, port, skb, rcu);
+            }
+        }
         if port.inactive.load(Relaxed) {
             // A backup: link-local frames (LLDP, STP) still reach the port
             // itself; the rest only sockets bound to the port.
@@ -203,6 +234,8 @@ pub(crate) struct Slave {
     /// The monitor's state of the port (mirrored into `port.link`).
     pub(crate) link: PortLink,
     orig_mtu: u32,
+    /// The NS targets' groups the port joined.
+    pub(crate) ns: super::arp::NsGroups,
 }
 
 impl Slave {
@@ -368,6 +401,10 @@ pub(crate) fn enslave(
     let del_vids = ScopeGuard::new(|| pdev.vlan_vids_del_by(dev, rtnl));
 
     let counters = PerCpuU64s::new().map_err(|_| ENOMEM)?;
+    // With the ARP monitor (and no miimon), a port starts as its carrier
+    // says.
+    let arp_mode = cfg.values.miimon() == 0 && cfg.values.get(OptId::ArpInterval) > 0;
+    let arp_down = arp_mode && !pdev.carrier_ok();
     let port = Arc::new(
         Port {
             dev: pdev.to_ref(),
@@ -383,6 +420,11 @@ pub(crate) fn enslave(
             failovers: AtomicU64::new(0),
             folded: AtomicStats::new(&pdev.stats()),
             np: NetpollSlot::new(),
+            arp: PortArp::new(
+                u32::try_from(cfg.values.get(OptId::ArpInterval)).unwrap_or(u32::MAX),
+                arp_down,
+            ),
+            prio: AtomicI32::new(0),
         },
         GFP_KERNEL,
     )
@@ -402,7 +444,9 @@ pub(crate) fn enslave(
     // The initial link state: with miimon, what the carrier says (an
     // updelay applies); without, up whatever the carrier.
     let miimon = cfg.values.miimon();
-    let link = if miimon == 0 {
+    let link = if arp_down {
+        PortLink::new(LinkState::Down)
+    } else if miimon == 0 {
         PortLink::new(LinkState::Up)
     } else if super::failover::link_ok(&port, &cfg.values) {
         if cfg.values.get(OptId::Updelay) > 0 {
@@ -419,6 +463,7 @@ pub(crate) fn enslave(
         files: None,
         link,
         orig_mtu,
+        ns: super::arp::NsGroups::new(),
     };
     slave.set_link(link, rtnl);
     match mode {
@@ -487,6 +532,7 @@ pub(crate) fn enslave(
     if mode == Mode::ActiveBackup {
         super::failover::select_active(dev, cfg, rtnl);
     }
+    super::arp::sync_ns_groups(cfg, rtnl);
     slave_log!(
         dev_info,
         dev,
@@ -538,6 +584,9 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     let port = slave.port.clone();
     let pdev: &NetDevice = &port.dev;
     port.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
+    super::arp::released(cfg);
+    port.arp.set_candidate(false);
+    super::arp::leave_ns_groups(&port, &mut slave.ns, rtnl);
     drop(slave.files.take());
     // What it counted up to now stays in the bond's counters
     // (`bond_get_stats()` before the release).

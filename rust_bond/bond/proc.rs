@@ -77,6 +77,30 @@ fn print(dev: &BondDev, shown: &Shown, out: &mut SeqBuf) -> core::fmt::Result {
         "Peer Notification Delay (ms): {}",
         v.delay_ms(OptId::PeerNotifDelay)
     )?;
+    if v.get(OptId::ArpInterval) > 0 {
+        writeln!(
+            out,
+            "ARP Polling Interval (ms): {}",
+            v.get(OptId::ArpInterval)
+        )?;
+        writeln!(out, "ARP Missed Max: {}", v.get(OptId::ArpMissedMax))?;
+        write!(out, "ARP IP target/s (n.n.n.n form):")?;
+        for (i, t) in v.arp_targets().iter().take_while(|t| **t != 0).enumerate() {
+            let sep = if i > 0 { "," } else { "" };
+            write!(out, "{} {}", sep, crate::kext::arp::Ipv4(*t))?;
+        }
+        write!(out, "\nNS IPv6 target/s (xx::xx form):")?;
+        for (i, t) in v
+            .ns_targets()
+            .iter()
+            .take_while(|t| **t != [0; 16])
+            .enumerate()
+        {
+            let sep = if i > 0 { "," } else { "" };
+            write!(out, "{} {}", sep, crate::kext::arp::Ipv6(*t))?;
+        }
+        writeln!(out)?;
+    }
     let ports = dev.data().ports(&rcu).map_or(&[][..], |s| &s.all[..]);
     for p in ports {
         writeln!(out, "\nSlave Interface: {}", p.dev.name())?;

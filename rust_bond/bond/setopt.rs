@@ -9,6 +9,7 @@ use super::port::{self, Leave};
 use crate::bond_core::link::ms_to_ticks;
 use crate::bond_core::options::{self, BondOption, OptError, OptId, Support};
 use crate::bond_core::text::{in4_pton, Bytes};
+use crate::kext::arp::Ipv4;
 use crate::kext::errno;
 use crate::kext::netdev;
 use crate::kext::print::{dev_err, dev_warn};
@@ -121,6 +122,16 @@ pub(crate) fn set_option(
     let value = match input {
         Input::Text(text) if opt.is_raw() => return set_raw(dev, cfg, opt, text, rtnl),
         Input::Text(text) => opt.parse(text),
+        // Netlink's targets, one at a time.
+        Input::Value(t) if opt.id == OptId::ArpIpTarget => {
+            return add_arp_target(dev, cfg, Ipv4(t as u32)).map_err(|e| {
+                if e == EINVAL {
+                    invalid(dev, opt, input)
+                } else {
+                    e
+                }
+            });
+        }
         Input::Value(_) if opt.is_raw() => None,
         Input::Value(v) => opt.check_value(v),
     };
@@ -151,13 +162,19 @@ pub(crate) fn set_option(
         }
         OptId::Miimon => {
             v.set(OptId::Miimon, value);
-            if dev.is_up() {
-                if value == 0 {
-                    dev.cancel_work_sync(MONITOR);
-                } else {
-                    dev.schedule(MONITOR, 0);
-                }
+            // The two monitors exclude each other.
+            if value > 0 && v.get(OptId::ArpInterval) > 0 {
+                v.set(OptId::ArpInterval, 0);
+                v.set(OptId::ArpValidate, 0);
             }
+            restart_monitor(dev, v);
+        }
+        OptId::ArpInterval => {
+            v.set(OptId::ArpInterval, value);
+            if value > 0 {
+                v.set(OptId::Miimon, 0);
+            }
+            restart_monitor(dev, v);
         }
         OptId::Updelay | OptId::Downdelay | OptId::PeerNotifDelay => {
             let what = match opt.id {
@@ -205,7 +222,24 @@ pub(crate) fn set_option(
         }
         _ => v.set(opt.id, value),
     }
+    // arp_validate (or what resets it) decides which ports join the NS
+    // targets' groups.
+    super::arp::sync_ns_groups(cfg, rtnl);
     Ok(())
+}
+
+/// Starts whichever monitor `v` asks for on a bond that is up, after
+/// stopping the one running (they share a work).
+fn restart_monitor(dev: &BondDev, v: &super::config::Values) {
+    if !dev.is_up() {
+        return;
+    }
+    // What the work reads, before it can run.
+    dev.data().publish_monitor(v);
+    dev.cancel_work_sync(MONITOR);
+    if v.miimon() > 0 || v.get(OptId::ArpInterval) > 0 {
+        dev.schedule(MONITOR, 0);
+    }
 }
 
 /// The first blank-delimited word of `input`, at most `max` bytes
@@ -250,7 +284,13 @@ fn set_raw(
             Ok(())
         }
         OptId::ActiveSlave => set_active_slave(dev, cfg, input, rtnl),
-        OptId::ArpIpTarget => set_arp_ip_target(dev, opt, input),
+        OptId::ArpIpTarget => set_arp_ip_target(dev, cfg, input).map_err(|e| {
+            if e == EINVAL {
+                invalid(dev, opt, Input::Text(input))
+            } else {
+                e
+            }
+        }),
         OptId::QueueId => {
             // "ifname:queue": only queue 0, which every port has.
             let w = word(input, 32);
@@ -269,39 +309,15 @@ fn set_raw(
     }
 }
 
-/// `+addr` / `-addr` (`bond_option_arp_ip_targets_set()`): checked as
-/// bonding.ko checks it; adding is refused (no ARP monitor), and there is
-/// never a target to remove.
-fn set_arp_ip_target(dev: &BondDev, opt: &BondOption, input: &[u8]) -> Result {
+/// `+addr` / `-addr` (`bond_option_arp_ip_targets_set()`).
+fn set_arp_ip_target(dev: &BondDev, cfg: &mut Config, input: &[u8]) -> Result {
     let Some(a) = input.get(1..).and_then(in4_pton) else {
         dev_err!(dev, "invalid ARP target specified\n");
         return Err(EPERM);
     };
     match input[0] {
-        b'+' => Err(unsupported(dev, opt.name, opt.desc)),
-        b'-' => {
-            // bond_is_ip_target_ok(): not 255.255.255.255, not 0.0.0.0/8.
-            if a == [255; 4] || a[0] == 0 {
-                dev_err!(
-                    dev,
-                    "invalid ARP target {}.{}.{}.{} specified for removal\n",
-                    a[0],
-                    a[1],
-                    a[2],
-                    a[3]
-                );
-            } else {
-                dev_err!(
-                    dev,
-                    "unable to remove nonexistent ARP target {}.{}.{}.{}\n",
-                    a[0],
-                    a[1],
-                    a[2],
-                    a[3]
-                );
-            }
-            Err(EINVAL)
-        }
+        b'+' => add_arp_target(dev, cfg, Ipv4::from_octets(a)),
+        b'-' => remove_arp_target(dev, cfg, Ipv4::from_octets(a)),
         _ => {
             dev_err!(
                 dev,
@@ -310,6 +326,49 @@ fn set_arp_ip_target(dev: &BondDev, opt: &BondOption, input: &[u8]) -> Result {
             Err(EPERM)
         }
     }
+}
+
+/// `bond_is_ip_target_ok()`: not the broadcast address, not in 0.0.0.0/8.
+pub(crate) fn target_ok(t: Ipv4) -> bool {
+    let o = t.octets();
+    o != [255; 4] && o[0] != 0
+}
+
+/// `_bond_option_arp_ip_target_add()`.
+pub(crate) fn add_arp_target(dev: &BondDev, cfg: &mut Config, t: Ipv4) -> Result {
+    if !target_ok(t) {
+        dev_err!(dev, "invalid ARP target {} specified for addition\n", t);
+        return Err(EINVAL);
+    }
+    let targets = cfg.values.arp_targets();
+    if targets.contains(&t.0) {
+        dev_err!(dev, "ARP target {} is already present\n", t);
+        return Err(EINVAL);
+    }
+    let Some(slot) = targets.iter().position(|x| *x == 0) else {
+        dev_err!(dev, "ARP target table is full!\n");
+        return Err(EINVAL);
+    };
+    super::arp::add_target(cfg, slot, t);
+    Ok(())
+}
+
+/// `bond_option_arp_ip_target_rem()`.
+fn remove_arp_target(dev: &BondDev, cfg: &mut Config, t: Ipv4) -> Result {
+    if !target_ok(t) {
+        dev_err!(dev, "invalid ARP target {} specified for removal\n", t);
+        return Err(EINVAL);
+    }
+    let targets = cfg.values.arp_targets();
+    let Some(slot) = targets.iter().position(|x| *x == t.0) else {
+        dev_err!(dev, "unable to remove nonexistent ARP target {}\n", t);
+        return Err(EINVAL);
+    };
+    if slot == 0 && targets[1] == 0 && cfg.values.get(OptId::ArpInterval) > 0 {
+        dev_warn!(dev, "Removing last arp target with arp_interval on\n");
+    }
+    super::arp::remove_target(cfg, slot);
+    Ok(())
 }
 
 /// `+ifname` enslaves, `-ifname` releases (`bond_option_slaves_set()`).

@@ -73,6 +73,50 @@ pub(crate) fn in4_pton(s: &[u8]) -> Option<[u8; 4]> {
     }
 }
 
+/// Writes an IPv6 address as the kernel's `%pI6c` does
+/// (`ip6_compressed_string()`): the first longest run of two or more zero
+/// words as `::`, IPv4-mapped and ISATAP addresses with a dotted tail.
+pub(crate) fn fmt_ipv6_compressed(a: &[u8; 16], f: &mut impl fmt::Write) -> fmt::Result {
+    let word = |i: usize| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]);
+    let v4mapped = a[..10] == [0; 10] && a[10] == 0xff && a[11] == 0xff;
+    let isatap = (a[8] | 0x02) == 0x02 && a[9] == 0 && a[10] == 0x5e && a[11] == 0xfe;
+    let range = if v4mapped || isatap { 6 } else { 8 };
+    let (mut longest, mut colonpos) = (1, None);
+    for i in 0..range {
+        let run = (i..range).take_while(|j| word(*j) == 0).count();
+        if run > longest {
+            longest = run;
+            colonpos = Some(i);
+        }
+    }
+    let mut need_colon = false;
+    let mut i = 0;
+    while i < range {
+        if colonpos == Some(i) {
+            if need_colon || i == 0 {
+                f.write_char(':')?;
+            }
+            f.write_char(':')?;
+            need_colon = false;
+            i += longest;
+            continue;
+        }
+        if need_colon {
+            f.write_char(':')?;
+        }
+        write!(f, "{:x}", word(i))?;
+        need_colon = true;
+        i += 1;
+    }
+    if range == 6 {
+        if need_colon {
+            f.write_char(':')?;
+        }
+        write!(f, "{}.{}.{}.{}", a[12], a[13], a[14], a[15])?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +152,35 @@ mod tests {
         use core::fmt::Write;
         write!(s, "{}", Bytes(b"\xc3(ok\xff")).unwrap();
         assert_eq!(s, "\\xc3(ok\\xff");
+    }
+
+    #[test]
+    fn ipv6_like_pi6c() {
+        fn words(w: [u16; 8]) -> [u8; 16] {
+            let mut a = [0u8; 16];
+            for (i, x) in w.iter().enumerate() {
+                a[2 * i..2 * i + 2].copy_from_slice(&x.to_be_bytes());
+            }
+            a
+        }
+        let cases: &[([u16; 8], &str)] = &[
+            ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1], "2001:db8::1"),
+            ([0; 8], "::"),
+            ([0, 0, 0, 0, 0, 0, 0, 1], "::1"),
+            ([0xfe80, 0, 0, 0, 0, 0, 0, 0], "fe80::"),
+            ([1, 0, 1, 0, 1, 0, 1, 0], "1:0:1:0:1:0:1:0"),
+            ([1, 0, 0, 1, 0, 0, 0, 1], "1:0:0:1::1"),
+            ([0, 0, 1, 0, 0, 1, 0, 0], "::1:0:0:1:0:0"),
+            ([0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304], "::ffff:1.2.3.4"),
+            (
+                [0xfe80, 0, 0, 0, 0, 0x5efe, 0x0a00, 0x0001],
+                "fe80::5efe:10.0.0.1",
+            ),
+        ];
+        for (w, want) in cases {
+            let mut s = String::new();
+            fmt_ipv6_compressed(&words(*w), &mut s).unwrap();
+            assert_eq!(s, *want);
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 #[macro_use]
 pub(crate) mod compat;
+pub(crate) mod arp;
 pub(crate) mod errno;
 pub(crate) mod link;
 pub(crate) mod netdev;

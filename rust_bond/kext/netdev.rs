@@ -1824,6 +1824,7 @@ pub(crate) mod iff {
     pub(crate) const MASTER: u32 = sys::net_device_flags_IFF_MASTER;
     pub(crate) const PROMISC: u32 = sys::net_device_flags_IFF_PROMISC;
     pub(crate) const ALLMULTI: u32 = sys::net_device_flags_IFF_ALLMULTI;
+    pub(crate) const MULTICAST: u32 = sys::net_device_flags_IFF_MULTICAST;
     pub(crate) const UNICAST_FLT: u32 = sys::netdev_priv_flags_IFF_UNICAST_FLT;
     pub(crate) const NO_QUEUE: u32 = sys::netdev_priv_flags_IFF_NO_QUEUE;
     pub(crate) const XMIT_DST_RELEASE: u32 = sys::netdev_priv_flags_IFF_XMIT_DST_RELEASE;

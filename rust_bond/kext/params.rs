@@ -157,6 +157,13 @@ macro_rules! module_param {
             $crate::kext::params::CharpParam::new();
         $crate::kext::params::module_param!(@emit $storage, $name, Charp, "charp", $desc);
     };
+    // `module_param_array(name, charp, ...)` as `modinfo` shows it; the
+    // value is kept whole (`a,b,c`), for the driver to split.
+    ($storage:ident, $name:literal, charp_array, $desc:expr) => {
+        pub(crate) static $storage: $crate::kext::params::CharpParam =
+            $crate::kext::params::CharpParam::new();
+        $crate::kext::params::module_param!(@emit $storage, $name, Charp, "array of charp", $desc);
+    };
     (@emit $storage:ident, $name:literal, $ops:ident, $type:literal, $desc:expr) => {
         const _: () = {
             use $crate::kext::params::{concat_len, concat_nul, KernelParam, ParamOps};

@@ -32,6 +32,16 @@ impl RxSkb {
         unsafe { sys::is_link_local_ether_addr(dest.as_ptr()) }
     }
 
+    pub(super) fn as_raw(&self) -> *mut sys::sk_buff {
+        self.0
+    }
+
+    /// The frame's EtherType (`skb->protocol`), in host order.
+    pub(crate) fn protocol(&self) -> u16 {
+        // SAFETY: A live skb owned by the receive path during the call.
+        unsafe { sys::rb_skb_protocol(self.0) }
+    }
+
     /// The frame's length in bytes, headers included.
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: A live skb owned by the receive path during the call.

@@ -32,6 +32,21 @@ void __user *rb_ifr_data(const struct ifreq *ifr);
 const void *rb_init_net_tag(void);
 void rb_addr_sync_locked(struct net_device *to, struct net_device *from, bool multiple);
 
+/* The ARP monitor's frames (probes.c). */
+struct sk_buff;
+bool rb_arp_probe(struct net_device *bond, struct net_device *port, __be32 target, bool validate);
+bool rb_bond_has_ip(struct net_device *bond, __be32 ip);
+bool rb_skb_arp(const struct sk_buff *skb, unsigned int addr_len, __be32 *sip, __be32 *tip,
+		bool *reply);
+struct in6_addr;
+bool rb_ns_probe(struct net_device *bond, struct net_device *port, const struct in6_addr *target,
+		 bool validate);
+bool rb_bond_has_ip6(struct net_device *bond, const struct in6_addr *addr);
+bool rb_skb_nd(const struct sk_buff *skb, struct in6_addr *saddr, struct in6_addr *daddr);
+void rb_ns_maddr(struct net_device *port, const struct in6_addr *target, bool join);
+u16 rb_skb_protocol(const struct sk_buff *skb);
+unsigned long rb_jiffies(void);
+
 #include <linux/spinlock.h>
 void rb_level_lock_init(spinlock_t *lock);
 void rb_spin_lock_nested(spinlock_t *lock, int subclass);
