@@ -211,11 +211,13 @@ impl BondArp {
         self.validate.load(Relaxed) & bit != 0
     }
 
-    /// `slave_last_rx()`: with `arp_all_targets=all`, a validating port's
-    /// oldest reply among the targets.
+    /// `slave_last_rx()`: with `arp_all_targets=all`, the port's oldest
+    /// answer among the ARP targets (whether or not it validates: without
+    /// validation nothing sets those clocks but a target's addition, as in
+    /// bonding.ko).
     fn last_rx(&self, port: &Port) -> usize {
         let a = &port.arp;
-        if !(self.all_targets.load(Relaxed) && self.validates(port)) {
+        if !self.all_targets.load(Relaxed) {
             return a.last_rx.load(Relaxed);
         }
         let mut oldest = a.target_rx[0].load(Relaxed);
@@ -296,6 +298,7 @@ pub(crate) fn received(bond: &BondDev, port: &Port, skb: &RxSkb, rcu: &RcuGuard)
             .filter(|c| candidate_ok && a.in_interval(c.arp.last_tx(), 1))
             .map(|_| false)
     };
+    // Ethernet: rust_bond enslaves nothing else (6-byte addresses).
     if let Some(seen) = skb.arp(6) {
         match trust(seen.reply) {
             Some(false) => a.validate_arp(bond, port, seen.sender, seen.target),
@@ -392,7 +395,7 @@ fn lb_monitor(dev: &BondDev) {
 fn lb_commit(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     let bond = dev.data();
     let current = bond.active_port(rtnl);
-    let mut reselect = false;
+    let (mut reselect, mut changed) = (false, false);
     for i in 0..cfg.slaves.len() {
         let port = cfg.slaves[i].port.clone();
         let proposed = port.arp.proposed.swap(NO_CHANGE, Relaxed);
@@ -414,10 +417,20 @@ fn lb_commit(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
             slave_log!(dev_info, dev, port.dev, "interface is now down\n");
             reselect |= is_current;
         }
-        cfg.slaves[i].set_link(PortLink::new(new), rtnl);
-        // bond_slave_state_change(): a port that is down is a backup (it
-        // still delivers what it receives).
-        port.set_backup_state(new != LinkState::Up, rtnl);
+        // The state alone: the port's event comes with its backup state.
+        cfg.slaves[i].set_link_quietly(PortLink::new(new));
+        changed = true;
+    }
+    if changed {
+        // bond_slave_state_change(): every port that is up is active, every
+        // port that is down a backup (it still delivers what it receives).
+        for s in cfg.slaves.iter() {
+            match s.link.state {
+                LinkState::Up => s.port.set_backup_state(false, rtnl),
+                LinkState::Down => s.port.set_backup_state(true, rtnl),
+                _ => {}
+            }
+        }
     }
     if reselect {
         select_active(dev, cfg, rtnl);
@@ -432,6 +445,11 @@ fn lb_commit(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
 /// interval.
 fn ab_monitor(dev: &BondDev) -> Option<u32> {
     let bond = dev.data();
+    // 6.12's bonding.ko decides on a peer notification before the commit
+    // and spends the count only when it notifies; later ones decide after
+    // it and spend one every tick.
+    #[cfg(not(rb_peer_notify_after_commit))]
+    let notify = bond.peer_notif_due();
     if ab_inspect(dev) {
         let Some(rtnl) = rtnl::try_lock() else {
             return Some(1);
@@ -441,29 +459,51 @@ fn ab_monitor(dev: &BondDev) -> Option<u32> {
         };
         ab_commit(dev, &mut cfg, &rtnl);
     }
+    #[cfg(rb_peer_notify_after_commit)]
+    let notify = bond.peer_notif_pending();
     let lost = {
         let rcu = RcuGuard::lock();
+        let sets = bond.ports(&rcu);
+        if let (Some(a), Some(c)) = (
+            sets.and_then(|s| s.active()),
+            sets.and_then(|s| s.all.iter().find(|p| p.arp.is_candidate())),
+        ) {
+            dev_info!(
+                dev,
+                "PROBE: c_arp {} && cas {} BAD\n",
+                c.dev.name(),
+                a.dev.name()
+            );
+        }
         match bond.active(&rcu) {
             Some(p) => {
                 probe(dev, p);
                 false
             }
-            None => bond.ports(&rcu).is_some_and(|s| !s.all.is_empty()),
+            None => sets.is_some_and(|s| !s.all.is_empty()),
         }
     };
-    if lost || bond.peer_notif_pending() {
-        let Some(rtnl) = rtnl::try_lock() else {
-            return Some(1);
-        };
-        let Ok(mut cfg) = bond.lock_cfg(&rtnl) else {
-            return Some(1);
-        };
-        if bond.active_port(&rtnl).is_none() {
-            if !cfg.slaves.is_empty() {
-                try_next(dev, &mut cfg, &rtnl);
-            }
-        } else if cfg.send_peer_notif > 0 && should_notify_peers(dev, &cfg) {
+    if !lost && !notify {
+        return None;
+    }
+    // Trying the next port takes RTNL (bonding.ko changes the ports' state
+    // under RCU only; rust_bond keeps it in the configuration): busy, the
+    // next interval tries again.
+    let Some(rtnl) = rtnl::try_lock() else {
+        return (cfg!(rb_peer_notify_after_commit) && notify).then_some(1);
+    };
+    let Ok(mut cfg) = bond.lock_cfg(&rtnl) else {
+        return None;
+    };
+    if bond.active_port(&rtnl).is_none() && !cfg.slaves.is_empty() {
+        try_next(dev, &mut cfg, &rtnl);
+    }
+    if notify && cfg.send_peer_notif > 0 {
+        let should = should_notify_peers(dev, &cfg);
+        if should || cfg!(rb_peer_notify_after_commit) {
             cfg.send_peer_notif -= 1;
+        }
+        if should {
             dev.notify(event::NOTIFY_PEERS, &rtnl);
         }
     }
@@ -584,7 +624,13 @@ fn ab_commit(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
                     clear_candidate(cfg);
                 }
             }
-            LinkState::Back => {}
+            LinkState::Back => slave_log!(
+                dev_err,
+                dev,
+                port.dev,
+                "impossible: link_new_state {} on slave\n",
+                proposed
+            ),
         }
     }
     if failover {

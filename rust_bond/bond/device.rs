@@ -6,7 +6,7 @@ use super::config::{Config, Values};
 use super::files::BOND_FILES;
 use super::port::{self, Leave, Port};
 use crate::bond_core::link::LinkState;
-use crate::bond_core::options::Mode;
+use crate::bond_core::options::{Mode, OptId};
 use crate::kext::netdev::{
     self, iff, BondIoctl, DevType, Device, Driver, DrvInfo, ExtAck, HwtstampConfig, IfReq,
     LinkSettings, MacAddr, NetDevice, Setup, Stats64, TsInfo, Vlan, WorkId,
@@ -189,9 +189,12 @@ impl Drop for CfgGuard<'_> {
         };
         // What the link monitor inspects without RTNL.
         self.bond.publish_monitor(&self.guard.values);
+        let count = self.guard.send_peer_notif;
+        let delay = self.guard.values.get(OptId::PeerNotifDelay).max(1);
+        self.bond.peer_notif_pending.store(count > 0, Relaxed);
         self.bond
-            .peer_notif_pending
-            .store(self.guard.send_peer_notif > 0, Relaxed);
+            .peer_notif_due
+            .store(count > 0 && count % delay == 0, Relaxed);
         let old = core::mem::replace(&mut *self.bond.shown.lock(), shown);
         // Outside the spinlock: it may hold the last reference to a port.
         drop(old);
@@ -221,6 +224,9 @@ pub(crate) struct Bond {
     /// config's, updated whenever it is given back).
     miimon: AtomicU32,
     peer_notif_pending: AtomicBool,
+    /// ... and whether one is due at the next tick (the count is a
+    /// multiple of `peer_notif_delay`).
+    peer_notif_due: AtomicBool,
     /// The ARP monitor's options, for it and the receive path.
     pub(crate) arp: super::arp::BondArp,
     /// balance-rr: packets sent per CPU (bonding's `rr_tx_counter`).
@@ -255,6 +261,7 @@ impl Bond {
             pps: AtomicU32::new(pps),
             miimon: AtomicU32::new(miimon),
             peer_notif_pending: AtomicBool::new(false),
+            peer_notif_due: AtomicBool::new(false),
             arp,
             rr_counter: PerCpuU32::new()?,
             stats <- LevelLock::new(Stats64::default()),
@@ -309,6 +316,12 @@ impl Bond {
     /// configuration.
     pub(crate) fn peer_notif_pending(&self) -> bool {
         self.peer_notif_pending.load(Relaxed)
+    }
+
+    /// Whether a peer notification was due at the last change of the
+    /// configuration (pending, and the count a multiple of the delay).
+    pub(crate) fn peer_notif_due(&self) -> bool {
+        self.peer_notif_due.load(Relaxed)
     }
 
     pub(crate) fn mode(&self) -> Mode {

@@ -297,6 +297,7 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
             false
         }
         Step::UpAgain { ms } => {
+            port.arp.link_up_now();
             slave_log!(
                 dev_info,
                 dev,
@@ -327,6 +328,7 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
             false
         }
         Step::Up => {
+            port.arp.link_up_now();
             port.update_speed_duplex(rtnl);
             if mode == Mode::RoundRobin {
                 port.set_active_flags(rtnl);

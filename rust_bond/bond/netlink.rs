@@ -374,6 +374,11 @@ fn set(
     r.map_err(|e| refuse(e, a, extack))
 }
 
+/// An attribute's room with a payload of `n` bytes (`nla_total_size()`).
+const fn nla_total(n: usize) -> usize {
+    (4 + n + 3) & !3
+}
+
 /// Writes `IFLA_INFO_DATA` (`bond_fill_info()`), from what the last
 /// configuration change published.
 fn fill(dev: &BondDev, shown: &Shown, msg: &mut Msg<'_>) -> Result {
@@ -481,8 +486,10 @@ impl LinkDriver for BondDriver {
     const POLICY: &'static [Policy] = &POLICY.0;
     const SLAVE_POLICY: &'static [Policy] = &SLAVE_POLICY.0;
     // What `fill` writes: 16 u8 or u32 attributes at most of 8 bytes each
-    // and 12 one-byte ones, rounded up generously as bond_get_size() does.
-    const INFO_SIZE: usize = 34 * total_size(4);
+    // and 12 one-byte ones, rounded up generously as bond_get_size() does,
+    // plus the two target nests (16 IPv4 and 16 IPv6 addresses at most).
+    const INFO_SIZE: usize =
+        34 * total_size(4) + nla_total(16 * total_size(4)) + nla_total(16 * total_size(16));
     const SLAVE_INFO_SIZE: usize =
         3 * total_size(1) + 2 * total_size(4) + total_size(2) + total_size(32);
 

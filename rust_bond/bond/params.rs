@@ -255,6 +255,22 @@ fn refuse_unimplemented() -> Result {
     Ok(())
 }
 
+/// The first `.1` items of the comma-separated `.0`, each after a blank,
+/// as bonding.ko's load summary prints its targets (by position, so a
+/// skipped duplicate shifts them, as there).
+struct FirstItems<'a>(&'a [u8], usize);
+
+crate::kext::compat::kernel_display!(FirstItems<'_>);
+
+impl core::fmt::Display for FirstItems<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for t in self.0.split(|c| *c == b',').take(self.1) {
+            write!(f, " {}", Bytes(t))?;
+        }
+        Ok(())
+    }
+}
+
 /// The ARP monitor's options at load (`bond_check_params()`), except that
 /// what bonding.ko would reset with a warning (both monitors, a bad or no
 /// target) fails the load.
@@ -270,8 +286,16 @@ fn arp_options(v: &mut Values) -> Result {
         return Err(EINVAL);
     }
     let mut count = 0;
-    if let Some(s) = ARP_IP_TARGET.get() {
-        let list = cstr_bytes(s);
+    let list = ARP_IP_TARGET.get().map_or(&b""[..], cstr_bytes);
+    if !list.is_empty() {
+        // The kernel's parser of array parameters: at most 16 items.
+        if list.split(|c| *c == b',').count() > super::arp::MAX_TARGETS {
+            pr_err!(
+                "arp_ip_target: can only take {} arguments\n",
+                super::arp::MAX_TARGETS
+            );
+            return Err(EINVAL);
+        }
         for t in list.split(|c| *c == b',') {
             let ip = in4_pton(t)
                 .map(Ipv4::from_octets)
@@ -283,13 +307,9 @@ fn arp_options(v: &mut Values) -> Result {
             if v.arp_targets().contains(&ip.0) {
                 pr_warn!(
                     "Warning: duplicate address {} in arp_ip_target, skipping\n",
-                    Bytes(t)
+                    ip
                 );
                 continue;
-            }
-            if count == super::arp::MAX_TARGETS {
-                pr_err!("arp_ip_target: can only take {} arguments\n", count);
-                return Err(EINVAL);
             }
             v.set_arp_target(count, ip.0);
             count += 1;
@@ -317,13 +337,13 @@ fn arp_options(v: &mut Values) -> Result {
     }
     if interval > 0 {
         pr_info!(
-            "ARP monitoring set to {} ms, validate {}, with {} target(s): {}\n",
+            "ARP monitoring set to {} ms, validate {}, with {} target(s):{}\n",
             interval,
             get(OptId::ArpValidate)
                 .value_name(v.get(OptId::ArpValidate))
                 .unwrap_or("none"),
             count,
-            Bytes(ARP_IP_TARGET.get().map_or(&b""[..], cstr_bytes))
+            FirstItems(list, count)
         );
     }
     Ok(())

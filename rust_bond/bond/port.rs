@@ -249,6 +249,13 @@ impl Slave {
         }
     }
 
+    /// The link state without the lower-state event (balance-rr's ARP
+    /// monitor sends one with the backup state).
+    pub(crate) fn set_link_quietly(&mut self, link: PortLink) {
+        self.link = link;
+        self.port.link.store(link.state.to_u8(), Relaxed);
+    }
+
     pub(crate) fn name(&self) -> DevName {
         self.port.dev.name()
     }
@@ -422,7 +429,7 @@ pub(crate) fn enslave(
             np: NetpollSlot::new(),
             arp: PortArp::new(
                 u32::try_from(cfg.values.get(OptId::ArpInterval)).unwrap_or(u32::MAX),
-                arp_down,
+                arp_down || (cfg.values.miimon() > 0 && !pdev.carrier_ok()),
             ),
             prio: AtomicI32::new(0),
         },

@@ -161,20 +161,22 @@ pub(crate) fn set_option(
             dev.data().set_mode(v.mode());
         }
         OptId::Miimon => {
+            let before = monitor_of(v);
             v.set(OptId::Miimon, value);
             // The two monitors exclude each other.
             if value > 0 && v.get(OptId::ArpInterval) > 0 {
                 v.set(OptId::ArpInterval, 0);
                 v.set(OptId::ArpValidate, 0);
             }
-            restart_monitor(dev, v);
+            restart_monitor(dev, v, before);
         }
         OptId::ArpInterval => {
+            let before = monitor_of(v);
             v.set(OptId::ArpInterval, value);
             if value > 0 {
                 v.set(OptId::Miimon, 0);
             }
-            restart_monitor(dev, v);
+            restart_monitor(dev, v, before);
         }
         OptId::Updelay | OptId::Downdelay | OptId::PeerNotifDelay => {
             let what = match opt.id {
@@ -228,16 +230,28 @@ pub(crate) fn set_option(
     Ok(())
 }
 
-/// Starts whichever monitor `v` asks for on a bond that is up, after
-/// stopping the one running (they share a work).
-fn restart_monitor(dev: &BondDev, v: &super::config::Values) {
-    if !dev.is_up() {
+/// Which monitor `v` runs: 0 none, 1 miimon, 2 the ARP monitor.
+fn monitor_of(v: &super::config::Values) -> u8 {
+    if v.get(OptId::ArpInterval) > 0 {
+        2
+    } else {
+        u8::from(v.miimon() > 0)
+    }
+}
+
+/// Starts whichever monitor `v` asks for on a bond that is up, if it is
+/// not the one that ran (`before`): they share a work. A new interval of
+/// the same monitor applies from its next run, as in bonding.ko (whose
+/// `queue_delayed_work()` leaves a pending run as it is).
+fn restart_monitor(dev: &BondDev, v: &super::config::Values, before: u8) {
+    let now = monitor_of(v);
+    if !dev.is_up() || now == before {
         return;
     }
     // What the work reads, before it can run.
     dev.data().publish_monitor(v);
     dev.cancel_work_sync(MONITOR);
-    if v.miimon() > 0 || v.get(OptId::ArpInterval) > 0 {
+    if now != 0 {
         dev.schedule(MONITOR, 0);
     }
 }
@@ -328,10 +342,10 @@ fn set_arp_ip_target(dev: &BondDev, cfg: &mut Config, input: &[u8]) -> Result {
     }
 }
 
-/// `bond_is_ip_target_ok()`: not the broadcast address, not in 0.0.0.0/8.
+/// `bond_is_ip_target_ok()`: not 255.255.255.255, not 0.0.0.0.
 pub(crate) fn target_ok(t: Ipv4) -> bool {
     let o = t.octets();
-    o != [255; 4] && o[0] != 0
+    o != [255; 4] && o != [0; 4]
 }
 
 /// `_bond_option_arp_ip_target_add()`.

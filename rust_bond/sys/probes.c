@@ -208,6 +208,7 @@ bool rb_skb_arp(const struct sk_buff *skb, unsigned int addr_len,
 	return true;
 }
 
+#if IS_ENABLED(CONFIG_IPV6)
 /* bond_ns_send(): a neighbour solicitation for @target out of @port. */
 static bool rb_ns_send(struct net_device *port, const struct in6_addr *target,
 		       const struct in6_addr *saddr, struct rb_vlan_tag *tags)
@@ -338,6 +339,30 @@ void rb_ns_maddr(struct net_device *port, const struct in6_addr *target,
 	else
 		dev_mc_del(port, mac);
 }
+
+#else /* !CONFIG_IPV6: no NS monitor */
+bool rb_ns_probe(struct net_device *bond, struct net_device *port,
+		 const struct in6_addr *target, bool validate)
+{
+	return false;
+}
+
+bool rb_bond_has_ip6(struct net_device *bond, const struct in6_addr *addr)
+{
+	return false;
+}
+
+bool rb_skb_nd(const struct sk_buff *skb, struct in6_addr *saddr,
+	       struct in6_addr *daddr)
+{
+	return false;
+}
+
+void rb_ns_maddr(struct net_device *port, const struct in6_addr *target,
+		 bool join)
+{
+}
+#endif
 
 /* skb->protocol sits in a struct_group bindgen does not name. */
 u16 rb_skb_protocol(const struct sk_buff *skb)
