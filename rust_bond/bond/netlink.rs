@@ -298,9 +298,7 @@ fn nested(mut payload: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// `IFLA_BOND_ARP_IP_TARGET`: the list is replaced by the nest's
-/// addresses, added one by one (an error stops there; the ones before
-/// stay), as `bond_changelink()` does.
+/// `IFLA_BOND_ARP_IP_TARGET`.
 fn set_arp_targets(
     dev: &BondDev,
     id: OptId,
@@ -308,51 +306,76 @@ fn set_arp_targets(
     extack: &mut ExtAck,
     rtnl: &mut RtnlHeld,
 ) -> Result {
-    let mut cfg = dev.data().lock_cfg(rtnl)?;
-    super::arp::clear_targets(&mut cfg);
-    let mut added = 0;
-    let mut r = Ok(());
-    for t in nested(a.payload()) {
-        let Ok(be) = <[u8; 4]>::try_from(t.get(..4).unwrap_or(&[])) else {
-            return Err(EINVAL);
-        };
-        let input = Input::Value(u64::from(u32::from_ne_bytes(be)));
-        r = set_option(dev, &mut cfg, options::get(id), input, rtnl);
-        if r.is_err() {
-            break;
-        }
-        added += 1;
-    }
-    if added == 0 && cfg.values.get(OptId::ArpInterval) > 0 {
-        dev_warn!(dev, "Removing last arp target with arp_interval on\n");
-    }
-    drop(cfg);
-    r.map_err(|e| refuse(e, a, extack))
+    replace_targets::<4>(
+        dev,
+        a,
+        extack,
+        rtnl,
+        "arp",
+        None,
+        super::arp::clear_targets,
+        |cfg, t, rtnl| {
+            let input = Input::Value(u64::from(u32::from_ne_bytes(t)));
+            set_option(dev, cfg, options::get(id), input, rtnl)
+        },
+    )
 }
 
-/// `IFLA_BOND_NS_IP6_TARGET`: as [`set_arp_targets`], for the NS
-/// targets (which have no sysfs file, in bonding.ko neither).
+/// `IFLA_BOND_NS_IP6_TARGET` (no sysfs file, in bonding.ko neither).
 fn set_ns_targets(dev: &BondDev, a: Attr<'_>, extack: &mut ExtAck, rtnl: &mut RtnlHeld) -> Result {
+    let short = Some(c_str!("Invalid IPv6 address"));
+    replace_targets::<16>(
+        dev,
+        a,
+        extack,
+        rtnl,
+        "ns",
+        short,
+        super::arp::clear_ns_targets,
+        |cfg, t, _| {
+            super::arp::add_ns_target(dev, cfg, Ipv6(t)).inspect_err(|_| {
+                // bond_opt_error_interpret() of a value that is no number.
+                dev_err!(dev, "option ns_ip6_target: invalid value ({})\n", u64::MAX);
+            })
+        },
+    )
+}
+
+/// A target list over netlink, as `bond_changelink()` replaces it:
+/// emptied, then the nest's `N`-byte addresses added one by one (an error
+/// stops there; the ones before stay). An address too short fails at once
+/// (with `short` in `extack`, if given).
+#[allow(clippy::too_many_arguments)]
+fn replace_targets<const N: usize>(
+    dev: &BondDev,
+    a: Attr<'_>,
+    extack: &mut ExtAck,
+    rtnl: &mut RtnlHeld,
+    what: &str,
+    short: Option<&'static CStr>,
+    clear: fn(&mut super::config::Config),
+    mut add: impl FnMut(&mut super::config::Config, [u8; N], &mut RtnlHeld) -> Result,
+) -> Result {
     let mut cfg = dev.data().lock_cfg(rtnl)?;
-    super::arp::clear_ns_targets(&mut cfg);
+    clear(&mut cfg);
     let mut added = 0;
     let mut r = Ok(());
     for t in nested(a.payload()) {
-        let Ok(addr) = <[u8; 16]>::try_from(t.get(..16).unwrap_or(&[])) else {
+        let Ok(addr) = <[u8; N]>::try_from(t.get(..N).unwrap_or(&[])) else {
             super::arp::sync_ns_groups(&mut cfg, rtnl);
-            extack.set_msg(c_str!("Invalid IPv6 address"));
+            if let Some(m) = short {
+                extack.set_msg(m);
+            }
             return Err(EINVAL);
         };
-        r = super::arp::add_ns_target(dev, &mut cfg, Ipv6(addr));
+        r = add(&mut cfg, addr, rtnl);
         if r.is_err() {
-            // bond_opt_error_interpret() of a value that is no number.
-            dev_err!(dev, "option ns_ip6_target: invalid value ({})\n", u64::MAX);
             break;
         }
         added += 1;
     }
     if added == 0 && cfg.values.get(OptId::ArpInterval) > 0 {
-        dev_warn!(dev, "Removing last ns target with arp_interval on\n");
+        dev_warn!(dev, "Removing last {} target with arp_interval on\n", what);
     }
     super::arp::sync_ns_groups(&mut cfg, rtnl);
     drop(cfg);

@@ -201,6 +201,17 @@ bond_up_ip() {
 	ip addr add 192.0.2.1/24 dev bond0
 }
 
+# writes_in DIR: each line "FILE 'VALUE'" of stdin written to DIR/FILE
+# (tests/vm/sysfs-write), printed with the errno the write got.
+writes_in() {
+	local f v
+	while read -r f v; do
+		[ -n "$f" ] || continue
+		v=${v//\'/}
+		printf '%s %s -> %s\n' "$f" "$v" "$("$VMDIR/sysfs-write" "$1/$f" "$v")"
+	done
+}
+
 # enslave PORT...: through sysfs, as ifenslave does.
 enslave() {
 	local p

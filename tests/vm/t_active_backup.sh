@@ -27,14 +27,9 @@ test_sysfs_and_proc_match_bonding() {
 
 # The errno of every rejected (and some accepted) write.
 scenario_writes() {
-	local f v
 	mk_ports 3
 	ip link add rb_other type dummy
-	while read -r f v; do
-		[ -n "$f" ] || continue
-		v=${v//\'/}
-		printf '%s %s -> %s\n' "$f" "$v" "$("$W" "$B/$f" "$v")"
-	done <<-'WRITES'
+	writes_in $B <<-'WRITES'
 		mode 'nonsense'
 		mode '7'
 		mode '-1'

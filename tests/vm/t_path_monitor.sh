@@ -6,13 +6,9 @@
 # The ARP options through sysfs, netlink, /proc and the load: what each
 # write answers and logs, and what is read back.
 scenario_arp_options() {
-	local W=$VMDIR/sysfs-write B=/sys/class/net/bond0/bonding f v
+	local W=$VMDIR/sysfs-write B=/sys/class/net/bond0/bonding f
 	mk_ports 2
-	while read -r f v; do
-		[ -n "$f" ] || continue
-		v=${v//\'/}
-		printf '%s %s -> %s\n' "$f" "$v" "$("$W" "$B/$f" "$v")"
-	done <<-'WRITES'
+	writes_in $B <<-'WRITES'
 		arp_ip_target '192.0.2.2'
 		arp_ip_target '+192.0.2.2'
 		arp_ip_target '+192.0.2.2'
