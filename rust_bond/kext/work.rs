@@ -4,6 +4,7 @@
 //! private area (see `netdev::Device::schedule`), which is what lets the
 //! work function find its device soundly.
 
+use super::compat;
 use crate::sys;
 use kernel::types::Opaque;
 
@@ -38,7 +39,7 @@ impl RawDelayedWork {
         // SAFETY: Initialised (only `init` makes these reachable); the
         // system workqueue always exists.
         unsafe {
-            sys::queue_delayed_work(sys::system_wq, self.raw(), sys::msecs_to_jiffies(ms));
+            sys::queue_delayed_work(compat::system_wq(), self.raw(), sys::msecs_to_jiffies(ms));
         }
     }
 
