@@ -60,6 +60,7 @@ scenario_arp_options() {
 	dmesg | sed -n 's/^\[[^]]*\] //p' | grep -E 'arp|ARP'
 	grep -E '^(ARP|NS)' /proc/net/bonding/bond0 || echo "no ARP lines"
 }
+# kernel: test
 test_arp_options_match_bonding() {
 	differential "ARP options, mode 1" scenario_arp_options mode=1
 	differential "ARP options, mode 0" scenario_arp_options mode=0
@@ -131,6 +132,9 @@ scenario_dead_path() {
 }
 test_arp_monitor_fails_over_on_a_dead_path() {
 	differential "dead path, mode 1" scenario_dead_path mode=1 arp_interval=100 arp_ip_target=192.0.2.2
+}
+# kernel: test
+test_arp_monitor_in_balance_rr_on_a_dead_path() {
 	differential "dead path, mode 0" scenario_dead_path mode=0 arp_interval=100 arp_ip_target=192.0.2.2
 }
 
@@ -211,6 +215,7 @@ scenario_validate() {
 		ip link del eth0 2>/dev/null || true
 	done
 }
+# kernel: test
 test_arp_validate_values_like_bonding() {
 	differential "arp_validate" scenario_validate mode=1 arp_interval=100 arp_ip_target=192.0.2.2
 }
@@ -247,6 +252,7 @@ scenario_ns_options() {
 	grep -E '^NS' /proc/net/bonding/bond0
 	dmesg | sed -n 's/^\[[^]]*\] //p' | grep 'bond0:' | grep -vE 'link becomes ready|Enslaving|Adding'
 }
+# kernel: test
 test_ns_options_match_bonding() {
 	differential "NS options" scenario_ns_options mode=1
 }
