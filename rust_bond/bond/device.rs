@@ -319,7 +319,9 @@ impl Bond {
     }
 
     /// Whether a peer notification was due at the last change of the
-    /// configuration (pending, and the count a multiple of the delay).
+    /// configuration (pending, and the count a multiple of the delay):
+    /// what 6.12's ARP monitor decides on before its commit.
+    #[cfg(not(rb_peer_notify_after_commit))]
     pub(crate) fn peer_notif_due(&self) -> bool {
         self.peer_notif_due.load(Relaxed)
     }

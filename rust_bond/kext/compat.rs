@@ -270,11 +270,15 @@ pub(crate) use rb_module;
 
 /// The per-CPU system workqueue: `system_percpu_wq` where `system_wq` is
 /// deprecated (7.x warns once when work is queued there).
+#[cfg(rb_system_percpu_wq)]
 pub(crate) fn system_wq() -> *mut crate::sys::workqueue_struct {
     // SAFETY: Set once at boot, before any module loads; only read.
-    #[cfg(rb_system_percpu_wq)]
-    return unsafe { crate::sys::system_percpu_wq };
-    // SAFETY: As above.
-    #[cfg(not(rb_system_percpu_wq))]
-    return unsafe { crate::sys::system_wq };
+    unsafe { crate::sys::system_percpu_wq }
+}
+
+/// The per-CPU system workqueue (`system_wq`).
+#[cfg(not(rb_system_percpu_wq))]
+pub(crate) fn system_wq() -> *mut crate::sys::workqueue_struct {
+    // SAFETY: Set once at boot, before any module loads; only read.
+    unsafe { crate::sys::system_wq }
 }
