@@ -157,12 +157,29 @@ impl BondArp {
         )
     }
 
-    fn missed_max(&self) -> usize {
+    pub(crate) fn missed_max(&self) -> usize {
         usize::from(self.missed_max.load(Relaxed))
     }
 
+    /// `arp_all_targets=all`.
+    pub(crate) fn all_targets(&self) -> bool {
+        self.all_targets.load(Relaxed)
+    }
+
+    /// Whether `v`'s targets differ from those published.
+    pub(crate) fn targets_differ(&self, v: &Values) -> bool {
+        let mut v4 = self.targets.iter().zip(v.arp_targets().iter());
+        let mut v6 = self.ns.iter().zip(v.ns_targets().iter());
+        v4.any(|(a, t)| a.load(Relaxed) != *t)
+            || v6.any(|(a, t)| {
+                let (hi, lo) = t.split_at(8);
+                a[0].load(Relaxed).to_ne_bytes()[..] != *hi
+                    || a[1].load(Relaxed).to_ne_bytes()[..] != *lo
+            })
+    }
+
     /// The targets, up to the first empty slot.
-    fn targets(&self) -> impl Iterator<Item = Ipv4> + '_ {
+    pub(crate) fn targets(&self) -> impl Iterator<Item = Ipv4> + '_ {
         self.targets
             .iter()
             .map(|a| Ipv4(a.load(Relaxed)))
@@ -170,7 +187,7 @@ impl BondArp {
     }
 
     /// The NS targets, up to the first empty slot.
-    fn ns_targets(&self) -> impl Iterator<Item = Ipv6> + '_ {
+    pub(crate) fn ns_targets(&self) -> impl Iterator<Item = Ipv6> + '_ {
         self.ns
             .iter()
             .map(|a| {

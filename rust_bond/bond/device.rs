@@ -5,6 +5,7 @@
 use super::config::{Config, Values};
 use super::files::BOND_FILES;
 use super::port::{self, Leave, Port};
+use crate::bond_core::hash::Policy;
 use crate::bond_core::link::LinkState;
 use crate::bond_core::options::{Mode, OptId};
 use crate::kext::netdev::{
@@ -33,6 +34,8 @@ pub(crate) type BondDev = Device<BondDriver>;
 pub(crate) const MONITOR: WorkId = WorkId(0);
 /// The IGMP report resend work.
 pub(crate) const IGMP: WorkId = WorkId(1);
+/// The path monitor's work.
+pub(crate) const PATH: WorkId = WorkId(2);
 
 /// The ports as the data path sees them. `all` is replaced as a whole
 /// under RTNL when a port joins or leaves; the active port and the
@@ -41,10 +44,12 @@ pub(crate) const IGMP: WorkId = WorkId(1);
 pub(crate) struct PortSets {
     /// Every port, in enslave order.
     pub(crate) all: KVec<Arc<Port>>,
-    /// balance-rr: indices in `all` of the ports that can transmit, the
-    /// first `tx_len` of them valid. One entry per port of `all`. A reader
-    /// racing with a rewrite may pick a port that just went down, which
-    /// `rr_port` skips, as bonding skips it.
+    /// balance-rr and balance-xor: indices in `all` of the ports that can
+    /// transmit, in enslave order, the first `tx_len` of them valid. One
+    /// entry per port of `all`. A reader racing with a rewrite may pick a
+    /// port that just went down, which `rr_port` skips, as bonding skips
+    /// it (balance-xor sends there, as bonding's slave array does until it
+    /// is rebuilt).
     tx: KVec<AtomicU32>,
     tx_len: AtomicU32,
     /// The index in `all` of the active port (active-backup), or of the
@@ -65,6 +70,11 @@ impl PortSets {
         u32::try_from(i).ok()
     }
 
+    /// How many ports the transmit set has now.
+    fn tx_count(&self) -> usize {
+        (self.tx_len.load(Acquire) as usize).min(self.tx.len())
+    }
+
     /// Whether the sets have room for `n` ports.
     pub(crate) fn has_room(&self, n: usize) -> bool {
         self.all.capacity() >= n && self.tx.capacity() >= n
@@ -78,11 +88,16 @@ impl PortSets {
         *self.active.get_mut() = Self::NONE;
     }
 
-    /// Rewrites the transmit set: the ports that are up and not backups.
-    fn update_tx(&self) {
+    /// Rewrites the transmit set: the ports that are up and not backups
+    /// (and, with `carrier`, running with a carrier: bonding's slave array
+    /// of balance-xor), without those whose path is dead if `avoid_dead`
+    /// and any other has a live one.
+    fn update_tx(&self, avoid_dead: bool, carrier: bool) {
+        let ok = |p: &Port| p.link() == LinkState::Up && !p.is_backup() && (!carrier || p.dev_up());
+        let skip_dead = avoid_dead && self.all.iter().any(|p| ok(p) && !p.path.is_down());
         let mut n = 0;
         for (i, p) in self.all.iter().enumerate() {
-            if p.link() == LinkState::Up && !p.is_backup() {
+            if ok(p) && !(skip_dead && p.path.is_down()) {
                 self.tx[n].store(i as u32, Relaxed);
                 n += 1;
             }
@@ -217,6 +232,8 @@ pub(crate) struct Bond {
     ports: RcuArc<PortSets>,
     /// The mode, for the data path (a copy of the config's).
     mode: AtomicU8,
+    /// `xmit_hash_policy`, for the data path.
+    xmit_policy: AtomicU8,
     /// `packets_per_slave`, for the data path.
     pub(crate) pps: AtomicU32,
     /// `miimon`, and whether peer notifications are due: what the link
@@ -227,6 +244,8 @@ pub(crate) struct Bond {
     /// ... and whether one is due at the next tick (the count is a
     /// multiple of `peer_notif_delay`).
     peer_notif_due: AtomicBool,
+    /// The path monitor's options, for it and the receive path.
+    pub(crate) path: super::path::BondPath,
     /// The ARP monitor's options, for it and the receive path.
     pub(crate) arp: super::arp::BondArp,
     /// balance-rr: packets sent per CPU (bonding's `rr_tx_counter`).
@@ -246,9 +265,11 @@ pub(crate) struct Bond {
 impl Bond {
     pub(crate) fn new(values: Values) -> impl PinInit<Self, Error> {
         let mode = values.mode() as u8;
+        let xmit_policy = values.get(crate::bond_core::options::OptId::XmitHashPolicy) as u8;
         let pps = values.get(crate::bond_core::options::OptId::PacketsPerSlave) as u32;
         let miimon = u32::try_from(values.miimon()).unwrap_or(u32::MAX);
         let arp = super::arp::BondArp::new(&values);
+        let path = super::path::BondPath::new(&values);
         let shown = Shown {
             values: values.clone(),
             primary: None,
@@ -258,11 +279,13 @@ impl Bond {
             shown <- new_spinlock!(shown),
             ports: RcuArc::new(),
             mode: AtomicU8::new(mode),
+            xmit_policy: AtomicU8::new(xmit_policy),
             pps: AtomicU32::new(pps),
             miimon: AtomicU32::new(miimon),
             peer_notif_pending: AtomicBool::new(false),
             peer_notif_due: AtomicBool::new(false),
             arp,
+            path,
             rr_counter: PerCpuU32::new()?,
             stats <- LevelLock::new(Stats64::default()),
             features_busy: AtomicBool::new(false),
@@ -304,7 +327,9 @@ impl Bond {
     pub(crate) fn publish_monitor(&self, v: &Values) {
         let miimon = u32::try_from(v.miimon()).unwrap_or(u32::MAX);
         self.miimon.store(miimon, Relaxed);
+        let changed = self.arp.targets_differ(v);
         self.arp.publish(v);
+        self.path.publish(v, changed);
     }
 
     /// `miimon` as of the last change of the configuration.
@@ -332,6 +357,15 @@ impl Bond {
 
     pub(crate) fn set_mode(&self, mode: Mode) {
         self.mode.store(mode as u8, Relaxed);
+    }
+
+    /// `xmit_hash_policy`, as the data path reads it.
+    pub(crate) fn xmit_policy(&self) -> Policy {
+        Policy::from_value(u64::from(self.xmit_policy.load(Relaxed)))
+    }
+
+    pub(crate) fn set_xmit_policy(&self, value: u64) {
+        self.xmit_policy.store(value as u8, Relaxed);
     }
 
     /// The ports as last published, for readers (in enslave order).
@@ -383,13 +417,19 @@ impl Bond {
         }
     }
 
-    /// A port's link or backup state changed: the balance-rr transmit set
+    /// A port's link, backup or carrier state changed: the transmit set
     /// follows, in place (one writer: RTNL).
     pub(crate) fn update_tx(&self, _rtnl: &RtnlHeld) {
         let rcu = RcuGuard::lock();
         if let Some(sets) = self.ports.get(&rcu) {
-            sets.update_tx();
+            sets.update_tx(self.path.avoids_dead(), self.mode().uses_xmit_hash());
         }
+    }
+
+    /// How many ports the transmit set has.
+    pub(crate) fn tx_count(&self, _rtnl: &RtnlHeld) -> usize {
+        let rcu = RcuGuard::lock();
+        self.ports.get(&rcu).map_or(0, PortSets::tx_count)
     }
 
     /// Publishes the ports of `cfg` to the data path after a release
@@ -456,7 +496,7 @@ impl Bond {
             .and_then(|p| sets.index_of(&p))
             .unwrap_or(PortSets::NONE);
         *sets.active.get_mut() = i;
-        sets.update_tx();
+        sets.update_tx(self.path.avoids_dead(), self.mode().uses_xmit_hash());
         self.ports.replace(Some(sets), rtnl)
     }
 
@@ -471,7 +511,7 @@ impl Bond {
             }
         }
         let sets = self.ports.get(rcu)?;
-        let n = (sets.tx_len.load(Acquire) as usize).min(sets.tx.len());
+        let n = sets.tx_count();
         if n == 0 {
             return None;
         }
@@ -487,6 +527,20 @@ impl Bond {
             .filter_map(|i| sets.all.get(sets.tx[(id + i) % n].load(Relaxed) as usize))
             .map(|p| &**p)
             .find(|p| p.dev_up())
+    }
+
+    /// The balance-xor port for `skb` (`bond_3ad_xor_xmit`): the transmit
+    /// set's entry that the flow's hash names, so that a flow keeps its
+    /// port while the set stays the same.
+    fn xor_port<'a>(&'a self, skb: &mut SkBuff, rcu: &'a RcuGuard) -> Option<&'a Port> {
+        let sets = self.ports.get(rcu)?;
+        let n = sets.tx_count();
+        if n == 0 {
+            return None;
+        }
+        let hash = crate::bond_core::hash::xmit_hash(self.xmit_policy(), skb);
+        let i = sets.tx[hash as usize % n].load(Relaxed) as usize;
+        sets.all.get(i).map(|p| &**p)
     }
 }
 
@@ -525,6 +579,10 @@ impl Driver for BondDriver {
 
     fn open(dev: &BondDev, rtnl: &mut RtnlHeld) -> Result {
         let cfg = dev.data().lock_cfg(rtnl)?;
+        let path = cfg.values.get(OptId::PathInterval) > 0;
+        if path {
+            super::path::opened(&cfg);
+        }
         for s in cfg.slaves.iter() {
             if cfg.mode() == Mode::ActiveBackup && !dev.data().active_is(&s.port) {
                 s.port
@@ -542,6 +600,9 @@ impl Driver for BondDriver {
         {
             dev.schedule(MONITOR, 0);
         }
+        if path {
+            dev.schedule(PATH, 0);
+        }
         Ok(())
     }
 
@@ -549,6 +610,7 @@ impl Driver for BondDriver {
         // The works only try RTNL, so waiting for them here cannot deadlock.
         dev.cancel_work_sync(MONITOR);
         dev.cancel_work_sync(IGMP);
+        dev.cancel_work_sync(PATH);
         let mut cfg = dev.data().lock_cfg(rtnl)?;
         cfg.send_peer_notif = 0;
         let active = {
@@ -592,6 +654,7 @@ impl Driver for BondDriver {
         let rcu = RcuGuard::lock();
         let port = match bond.mode() {
             Mode::ActiveBackup => bond.active(&rcu).map(|p| &**p),
+            Mode::Xor => bond.xor_port(&mut skb, &rcu),
             _ => bond.rr_port(&mut skb, &rcu),
         };
         let Some(p) = port else {
@@ -608,6 +671,14 @@ impl Driver for BondDriver {
             };
         }
         skb.transmit(&p.dev)
+    }
+
+    /// `bond_select_queue()`: the queue the frame came in on, else 0. The
+    /// core would otherwise hash the flow to pick one, which costs a flow
+    /// dissection per frame and, by marking the frame hashed, changes
+    /// what `encap3+4` hashes on.
+    fn select_queue(_dev: &BondDev, rx_queue: Option<u16>, queues: u16) -> u16 {
+        rx_queue.and_then(|q| q.checked_rem(queues)).unwrap_or(0)
     }
 
     fn get_stats64(dev: &BondDev, stats: &mut Stats64) {
@@ -676,7 +747,7 @@ impl Driver for BondDriver {
     const PASSTHRU_FEATURES_CHECK: bool = true;
 
     fn set_mac_address(dev: &BondDev, mac: &MacAddr, rtnl: &mut RtnlHeld) -> Result {
-        let cfg = dev.data().lock_cfg(rtnl)?;
+        let mut cfg = dev.data().lock_cfg(rtnl)?;
         if cfg.values.fail_over_mac() != 0 && cfg.mode() == Mode::ActiveBackup {
             // bonding.ko: the ports' MACs follow failover, not the user.
             return Ok(());
@@ -694,6 +765,7 @@ impl Driver for BondDriver {
             }
         }
         dev.set_addr_quiet(mac, rtnl);
+        super::path::bond_addr_changed(dev, &mut cfg, rtnl);
         Ok(())
     }
 
@@ -898,6 +970,8 @@ impl Driver for BondDriver {
             } else {
                 super::failover::monitor(dev);
             }
+        } else if id == PATH {
+            super::path::monitor(dev);
         } else {
             super::failover::resend_igmp(dev);
         }

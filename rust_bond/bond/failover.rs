@@ -48,7 +48,17 @@ pub(crate) fn select_active(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
         force_primary: cfg.force_primary,
         updelay: cfg.values.get(OptId::Updelay),
     };
-    let (best, consumed) = find_best_by(cfg.slaves.len(), |i| candidate(&cfg.slaves[i]), sel);
+    let (best, consumed) = {
+        let dead = super::path::dead_path_filter(cfg);
+        find_best_by(
+            cfg.slaves.len(),
+            |i| {
+                let s = &cfg.slaves[i];
+                candidate(s, dead(&s.port, sel.current == Some(i)))
+            },
+            sel,
+        )
+    };
     if consumed {
         cfg.force_primary = false;
     }
@@ -66,11 +76,12 @@ pub(crate) fn select_active(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     }
 }
 
-/// What the selection needs to know of a port.
-fn candidate(s: &Slave) -> Candidate {
+/// What the selection needs to know of a port; one passed over for its
+/// path (`dead`, the path monitor's failover policy) counts as down.
+fn candidate(s: &Slave, dead: bool) -> Candidate {
     let (speed, duplex) = s.port.speed_duplex().unwrap_or((0, netdev::DUPLEX_UNKNOWN));
     Candidate {
-        link: s.link.state,
+        link: if dead { LinkState::Down } else { s.link.state },
         delay: s.link.delay(),
         dev_up: s.port.dev_up(),
         prio: s.port.prio(),
@@ -111,7 +122,7 @@ pub(crate) fn switch_active(
         if let Some(i) = cfg.index_of(n) {
             let s = &mut cfg.slaves[i];
             if s.link.state == LinkState::Back {
-                if mode == Mode::ActiveBackup {
+                if mode.uses_primary() {
                     let ms =
                         (cfg.values.get(OptId::Updelay) - s.link.delay()) * cfg.values.miimon();
                     slave_log!(
@@ -123,7 +134,7 @@ pub(crate) fn switch_active(
                     );
                 }
                 s.set_link(crate::bond_core::link::PortLink::new(LinkState::Up), rtnl);
-            } else if mode == Mode::ActiveBackup {
+            } else if mode.uses_primary() {
                 slave_log!(
                     dev_info,
                     dev,
@@ -133,7 +144,7 @@ pub(crate) fn switch_active(
             }
         }
     }
-    if mode == Mode::ActiveBackup {
+    if mode.uses_primary() {
         swap_addr_state(dev, new.as_deref(), old.as_deref(), rtnl);
     }
     // Published at once: the new port delivers to the bond as soon as its
@@ -168,7 +179,10 @@ pub(crate) fn switch_active(
     // The new backup joins the NS targets' groups, the new active leaves.
     super::arp::sync_ns_groups(cfg, rtnl);
     let resend = cfg.values.get(OptId::ResendIgmp);
-    if dev.running() && resend > 0 && (new.is_some() || mode == Mode::RoundRobin) {
+    if dev.running()
+        && resend > 0
+        && ((new.is_some() && mode.uses_primary()) || mode == Mode::RoundRobin)
+    {
         cfg.igmp_retrans = resend;
         dev.schedule(IGMP, 1);
     }
@@ -330,7 +344,8 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
         Step::Up => {
             port.arp.link_up_now();
             port.update_speed_duplex(rtnl);
-            if mode == Mode::RoundRobin {
+            // Every port but active-backup's transmits at once.
+            if mode != Mode::ActiveBackup {
                 port.set_active_flags(rtnl);
             }
             let (speed, duplex) = port.speed_duplex().unwrap_or((0, netdev::DUPLEX_FULL));
@@ -379,13 +394,25 @@ fn settle(dev: &BondDev, cfg: &mut Config, reselect: bool, changed: bool, rtnl: 
     }
 }
 
+/// Whether the first port back skips updelay (`bond_miimon_inspect()`):
+/// in active-backup when no port is active, in balance-xor when none can
+/// transmit. balance-rr never skips it (bonding.ko does once the bond was
+/// in a hashing mode before: its emptied slave array stays behind).
+fn skip_updelay(dev: &BondDev, cfg: &Config, rtnl: &RtnlHeld) -> bool {
+    match cfg.mode() {
+        Mode::ActiveBackup => dev.data().active_port(rtnl).is_none(),
+        m if m.uses_xmit_hash() => dev.data().tx_count(rtnl) == 0,
+        _ => false,
+    }
+}
+
 /// One pass of the MII monitor over every port (`bond_mii_monitor()`).
 fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     // 6.12's bonding.ko decides before the pass commits, later ones after
     // (so that a failover of this pass is notified in full).
     #[cfg(not(rb_peer_notify_after_commit))]
     let should_notify = should_notify_peers(dev, cfg);
-    let mut no_active = cfg.mode() == Mode::ActiveBackup && dev.data().active_port(rtnl).is_none();
+    let mut no_active = skip_updelay(dev, cfg, rtnl);
     let delays = cfg.values.delays();
     let (mut reselect, mut changed) = (false, false);
     for i in 0..cfg.slaves.len() {
@@ -474,7 +501,7 @@ pub(crate) fn port_event(dev: &BondDev, cfg: &mut Config, port: &Arc<Port>, rtnl
     let Some(i) = cfg.index_of(port) else {
         return;
     };
-    let no_active = cfg.mode() == Mode::ActiveBackup && dev.data().active_port(rtnl).is_none();
+    let no_active = skip_updelay(dev, cfg, rtnl);
     let ok = link_ok(port, &cfg.values);
     let mut link = cfg.slaves[i].link;
     let before = link.state;

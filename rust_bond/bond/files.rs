@@ -36,6 +36,8 @@ device_files!(BOND_FILES, "bonding", BondFiles, [
     "min_links" => 0o644, "lp_interval" => 0o644, "packets_per_slave" => 0o644,
     "tlb_dynamic_lb" => 0o644, "ad_actor_sys_prio" => 0o644, "ad_actor_system" => 0o644,
     "ad_user_port_key" => 0o644, "arp_missed_max" => 0o644,
+    // rust_bond's path monitor.
+    "path_interval" => 0o644, "path_policy" => 0o644,
 ]);
 
 /// The files of a port.
@@ -48,6 +50,8 @@ device_files!(PORT_FILES, "bonding_slave", PortFiles, [
     // rust_bond's own per-port counters, as the bond saw them.
     "tx_packets" => 0o444, "tx_bytes" => 0o444, "rx_packets" => 0o444,
     "rx_bytes" => 0o444, "rx_dropped_inactive" => 0o444, "failovers" => 0o444,
+    // ... and its path monitor's view of the port.
+    "path_status" => 0o444, "path_failure_count" => 0o444, "path_probes" => 0o444,
 ]);
 
 /// Writes `items` space separated with a final newline, nothing if empty
@@ -162,6 +166,13 @@ impl DeviceFiles for PortFiles {
             "rx_bytes" => writeln!(out, "{}", port.counter(Counter::RxBytes)),
             "rx_dropped_inactive" => writeln!(out, "{}", port.counter(Counter::RxDroppedInactive)),
             "failovers" => writeln!(out, "{}", port.failovers.load(Relaxed)),
+            "path_status" => {
+                let on =
+                    BondDev::try_from(&port.bond).is_some_and(|b| b.data().path.interval() > 0);
+                writeln!(out, "{}", if on { port.path.state().name() } else { "off" })
+            }
+            "path_failure_count" => writeln!(out, "{}", port.path.failures.load(Relaxed)),
+            "path_probes" => writeln!(out, "{}", port.path.probes.load(Relaxed)),
             // The 802.3ad files.
             _ => writeln!(out, "N/A"),
         };

@@ -11,6 +11,7 @@ mod files;
 mod ioctl;
 mod netlink;
 mod params;
+mod path;
 mod port;
 mod proc;
 mod setopt;
@@ -205,6 +206,11 @@ fn port_event(
             if event != NetdevEvent::Down {
                 port.update_speed_duplex_in_event(rtnl);
             }
+            // balance-xor's set follows the carrier at once, with or
+            // without a monitor (bonding rebuilds its slave array here).
+            if bond.data().mode().uses_xmit_hash() {
+                bond.data().update_tx(rtnl);
+            }
             if dev.ops_locked() {
                 // 7.x holds this port's instance lock while it notifies,
                 // and a failover's calls on the port (promiscuity, MAC)
@@ -224,9 +230,7 @@ fn port_event(
         NetdevEvent::ResendIgmp => bond.notify(netdev::event::RESEND_IGMP, rtnl),
         NetdevEvent::ChangeName => {
             let mut cfg = bond.data().lock_cfg(rtnl)?;
-            if cfg.mode() != crate::bond_core::options::Mode::ActiveBackup
-                || cfg.values.primary().is_empty()
-            {
+            if !cfg.mode().uses_primary() || cfg.values.primary().is_empty() {
                 return Ok(());
             }
             let was_primary = cfg.primary.is_some();
@@ -272,6 +276,8 @@ impl kernel::Module for RustBond {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("Ethernet Channel Bonding Driver, in Rust\n");
         let params = Params::from_module()?;
+        // balance-xor's encap hash policies dissect with it.
+        crate::kext::skb::flow_init();
         // First, so that a clash with bonding.ko fails the load cleanly.
         let link = netlink::LINK_OPS.register().inspect_err(|e| {
             if *e == EEXIST {

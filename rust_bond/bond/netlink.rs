@@ -10,7 +10,7 @@ use super::device::{BondDev, BondDriver, Shown};
 use super::port::BondRx;
 use super::setopt::{not_in_mode, set_option, Input};
 use crate::bond_core::link::LinkState;
-use crate::bond_core::options::{self, Mode, OptId};
+use crate::bond_core::options::{self, OptId};
 use crate::kext::arp::Ipv6;
 use crate::kext::compat::cstr_bytes;
 use crate::kext::errno;
@@ -414,7 +414,7 @@ fn fill(dev: &BondDev, shown: &Shown, msg: &mut Msg<'_>) -> Result {
         let rcu = RcuGuard::lock();
         dev.data().active_ifindex(&rcu)
     };
-    if mode == Mode::ActiveBackup && active != 0 {
+    if mode.uses_primary() && active != 0 {
         msg.put_u32(sys::IFLA_BOND_ACTIVE_SLAVE, active)?;
     }
     msg.put_u32(sys::IFLA_BOND_MIIMON, u32_of(OptId::Miimon))?;
@@ -568,7 +568,7 @@ impl LinkDriver for BondDriver {
         if let Some(a) = data.get(sys::IFLA_BOND_SLAVE_PRIO) {
             // bonding.ko checks the mode first (prio is for the modes that
             // select an active port).
-            if dev.data().mode() != crate::bond_core::options::Mode::ActiveBackup {
+            if !dev.data().mode().uses_primary() {
                 return Err(refuse(not_in_mode(dev, "prio"), a, extack));
             }
             set_prio(dev, port, a.i32(), rtnl)?;

@@ -145,6 +145,50 @@ module_param!(
     get(OptId::LpInterval).desc
 );
 
+// rust_bond's path monitor.
+module_param!(
+    PATH_INTERVAL,
+    "path_interval",
+    int,
+    UNSET,
+    get(OptId::PathInterval).desc
+);
+module_param!(
+    PATH_POLICY,
+    "path_policy",
+    charp,
+    get(OptId::PathPolicy).desc
+);
+
+/// The path monitor's options at load.
+fn path_options(v: &mut Values) -> Result {
+    let interval = int_option(OptId::PathInterval, &PATH_INTERVAL)?.unwrap_or(0);
+    let arp = v.get(OptId::ArpInterval);
+    if interval > 0 && arp > 0 {
+        pr_err!(
+            "Error: path_interval ({}) and arp_interval ({}) can't be used simultaneously\n",
+            interval,
+            arp
+        );
+        return Err(EINVAL);
+    }
+    v.set(OptId::PathInterval, interval);
+    if let Some(value) = named_option(OptId::PathPolicy, &PATH_POLICY)? {
+        v.set(OptId::PathPolicy, value);
+    }
+    if interval > 0 {
+        pr_info!(
+            "path monitoring set to {} ms, policy {}, with {} arp_ip_target(s)\n",
+            interval,
+            get(OptId::PathPolicy)
+                .value_name(v.get(OptId::PathPolicy))
+                .unwrap_or("failover"),
+            v.arp_targets().iter().take_while(|t| **t != 0).count()
+        );
+    }
+    Ok(())
+}
+
 /// The module parameters, validated.
 pub(crate) struct Params {
     pub(crate) max_bonds: u32,
@@ -225,11 +269,7 @@ fn named_option(id: OptId, p: &CharpParam) -> Result<Option<u64>> {
 
 /// Fails if an option of a feature rust_bond lacks was given.
 fn refuse_unimplemented() -> Result {
-    let named = [
-        (OptId::XmitHashPolicy, &XMIT_HASH_POLICY),
-        (OptId::LacpRate, &LACP_RATE),
-        (OptId::AdSelect, &AD_SELECT),
-    ];
+    let named = [(OptId::LacpRate, &LACP_RATE), (OptId::AdSelect, &AD_SELECT)];
     let ints = [
         (OptId::MinLinks, &MIN_LINKS),
         (OptId::LpInterval, &LP_INTERVAL),
@@ -372,9 +412,10 @@ impl Params {
                 }
                 Err(Some(mode)) => {
                     pr_err!(
-                        "Error: mode {} ({}) is not implemented by rust_bond (mode accepts balance-rr, active-backup)\n",
+                        "Error: mode {} ({}) is not implemented by rust_bond (mode accepts {})\n",
                         mode.name(),
-                        mode as u32
+                        mode as u32,
+                        options::Mode::IMPLEMENTED_NAMES
                     );
                     return Err(EINVAL);
                 }
@@ -400,6 +441,23 @@ impl Params {
         ] {
             if let Some(value) = named_option(id, p)? {
                 v.set(id, value);
+            }
+        }
+        if FAIL_OVER_MAC.get().is_some() && v.mode() != Mode::ActiveBackup {
+            pr_warn!("Warning: fail_over_mac only affects active-backup mode\n");
+        }
+        // Checked in every mode (rust_bond's rule), used where it matters.
+        if let Some(value) = named_option(OptId::XmitHashPolicy, &XMIT_HASH_POLICY)? {
+            if matches!(
+                v.mode(),
+                Mode::RoundRobin | Mode::ActiveBackup | Mode::Broadcast
+            ) {
+                pr_info!(
+                    "xmit_hash_policy param is irrelevant in mode {}\n",
+                    v.mode().description()
+                );
+            } else {
+                v.set(OptId::XmitHashPolicy, value);
             }
         }
         let miimon = v.get(OptId::Miimon);
@@ -428,14 +486,15 @@ impl Params {
             v.set(id, ticks);
         }
         arp_options(&mut v)?;
+        path_options(&mut v)?;
         if let Some(s) = PRIMARY.get() {
-            if v.mode() == Mode::ActiveBackup {
+            if v.mode().uses_primary() {
                 v.set_primary(cstr_bytes(s));
             } else {
                 pr_warn!(
                     "Warning: {} primary device specified but has no effect in {} mode\n",
                     show(s),
-                    v.mode().name()
+                    v.mode().description()
                 );
             }
         }

@@ -7,6 +7,7 @@ use super::arp::PortArp;
 use super::config::Config;
 use super::device::{AtomicStats, Bond, BondDev};
 use super::files::PORT_FILES;
+use crate::bond_core::hash::Policy;
 use crate::bond_core::link::{LinkState, PortLink};
 use crate::bond_core::options::{Mode, OptId};
 use crate::kext::netdev::{
@@ -67,6 +68,8 @@ pub(crate) struct Port {
     pub(crate) np: NetpollSlot,
     /// What the ARP monitor knows of the port.
     pub(crate) arp: PortArp,
+    /// What the path monitor knows of the port.
+    pub(crate) path: super::path::PortPath,
     /// `bonding_slave/prio`: among ports that are up, the active-backup
     /// selection prefers the highest.
     prio: AtomicI32,
@@ -208,6 +211,10 @@ impl RxHandler for BondRx {
             if bond.data().arp.interval() > 0 && bond.is_up() {
                 super::arp::received(bond, port, skb, rcu);
             }
+            // And the path monitor (rust_bond's own).
+            if bond.data().path.interval() > 0 {
+                super::path::received(bond, port, skb, rcu);
+            }
         }
         if port.inactive.load(Relaxed) {
             // A backup: link-local frames (LLDP, STP) still reach the port
@@ -236,6 +243,8 @@ pub(crate) struct Slave {
     orig_mtu: u32,
     /// The NS targets' groups the port joined.
     pub(crate) ns: super::arp::NsGroups,
+    /// The address the path monitor added to the port's filter.
+    pub(crate) path_mac: Option<MacAddr>,
 }
 
 impl Slave {
@@ -432,6 +441,7 @@ pub(crate) fn enslave(
                 arp_down || (cfg.values.miimon() > 0 && !pdev.carrier_ok()),
             ),
             prio: AtomicI32::new(0),
+            path: super::path::PortPath::new(),
         },
         GFP_KERNEL,
     )
@@ -471,6 +481,7 @@ pub(crate) fn enslave(
         link,
         orig_mtu,
         ns: super::arp::NsGroups::new(),
+        path_mac: None,
     };
     slave.set_link(link, rtnl);
     match mode {
@@ -485,12 +496,12 @@ pub(crate) fn enslave(
         ScopeGuard::new_with_data(RxReg::<BondRx>::register(pdev, port.clone(), rtnl)?, |rx| {
             rx.unregister(rtnl)
         });
-    let tx_type = if mode == Mode::ActiveBackup {
-        netdev::LAG_TX_ACTIVEBACKUP
-    } else {
-        netdev::LAG_TX_ROUNDROBIN
+    let (tx_type, hash_type) = match mode {
+        Mode::ActiveBackup => (netdev::LAG_TX_ACTIVEBACKUP, netdev::LAG_HASH_NONE),
+        Mode::Xor => (netdev::LAG_TX_HASH, lag_hash(bond.xmit_policy())),
+        _ => (netdev::LAG_TX_ROUNDROBIN, netdev::LAG_HASH_NONE),
     };
-    pdev.link_master(dev, tx_type, rtnl)?;
+    pdev.link_master(dev, tx_type, hash_type, rtnl)?;
     let unlink = ScopeGuard::new(|| pdev.unlink_master(dev, rtnl));
     // Its state as a port of the bond, now that it is one.
     port.lower_state_changed(rtnl);
@@ -506,7 +517,7 @@ pub(crate) fn enslave(
     restore_mac.dismiss();
     restore_mtu.dismiss();
     undo_bond_mac.dismiss();
-    if mode == Mode::RoundRobin {
+    if !mode.uses_primary() {
         let flags = dev.flags();
         if flags & iff::PROMISC != 0 {
             let _ = pdev.set_promiscuity(1, rtnl);
@@ -518,25 +529,31 @@ pub(crate) fn enslave(
             pdev.sync_addrs_multiple_from(dev);
         }
     }
-    if mode == Mode::ActiveBackup && cfg.values.primary() == pdev.name().as_bytes() {
+    if mode.uses_primary() && cfg.values.primary() == pdev.name().as_bytes() {
         cfg.primary = Some(port.clone());
         cfg.force_primary = true;
     }
     let link_up = slave.link.state != LinkState::Down;
     // Cannot fail: reserved above.
     let _ = cfg.slaves.push(slave, GFP_KERNEL);
+    if cfg.values.get(OptId::PathInterval) > 0 {
+        if let Some(s) = cfg.slaves.last_mut() {
+            super::path::start(dev, s, rtnl);
+        }
+    }
     bond.compute_features(dev, rtnl);
     // The old sets go when the readers are done with them.
     drop(bond.publish_ports_in(sets, cfg, rtnl));
     if spare.is_some() {
         cfg.spare_ports = spare;
     }
-    if mode == Mode::RoundRobin && bond.active_port(rtnl).is_none() && port.link() == LinkState::Up
-    {
+    // balance-rr and balance-xor keep an "active" port too (bonding's
+    // trunk modes), which only balance-rr uses (for IGMP).
+    if !mode.uses_primary() && bond.active_port(rtnl).is_none() && port.link() == LinkState::Up {
         bond.set_active_port(Some(&port), rtnl);
     }
     super::failover::set_carrier(dev, cfg);
-    if mode == Mode::ActiveBackup {
+    if mode.uses_primary() {
         super::failover::select_active(dev, cfg, rtnl);
     }
     super::arp::sync_ns_groups(cfg, rtnl);
@@ -594,6 +611,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     super::arp::released(cfg);
     port.arp.set_candidate(false);
     super::arp::leave_ns_groups(&port, &mut slave.ns, rtnl);
+    super::path::detach(&mut slave, rtnl);
     drop(slave.files.take());
     // What it counted up to now stays in the bond's counters
     // (`bond_get_stats()` before the release).
@@ -646,7 +664,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     if how != Leave::All && was_active {
         super::failover::select_active(dev, cfg, rtnl);
     }
-    if mode == Mode::RoundRobin && was_active {
+    if !mode.uses_primary() && was_active {
         // balance-rr keeps an "active" port only for IGMP.
         let next = cfg
             .slaves
@@ -666,7 +684,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
         dev.notify(netdev::event::CHANGEADDR, rtnl);
         dev.notify(netdev::event::RELEASE, rtnl);
     }
-    if mode == Mode::RoundRobin {
+    if !mode.uses_primary() {
         if old_flags & iff::PROMISC != 0 {
             let _ = pdev.set_promiscuity(-1, rtnl);
         }
@@ -700,4 +718,17 @@ pub(crate) fn release_all(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
         release(dev, cfg, cfg.slaves.len() - 1, Leave::All, rtnl);
     }
     dev_info!(dev, "Released all slaves\n");
+}
+
+/// What a hashing mode tells the ports' drivers it hashes
+/// (`bond_lag_hash_type()`).
+fn lag_hash(policy: Policy) -> u32 {
+    match policy {
+        Policy::Layer2 => netdev::LAG_HASH_L2,
+        Policy::Layer34 => netdev::LAG_HASH_L34,
+        Policy::Layer23 => netdev::LAG_HASH_L23,
+        Policy::Encap23 => netdev::LAG_HASH_E23,
+        Policy::Encap34 => netdev::LAG_HASH_E34,
+        Policy::VlanSrcMac => netdev::LAG_HASH_VLAN_SRCMAC,
+    }
 }

@@ -46,6 +46,15 @@ fn print(dev: &BondDev, shown: &Shown, out: &mut SeqBuf) -> core::fmt::Result {
         )?;
     }
     writeln!(out)?;
+    if mode.uses_xmit_hash() {
+        let policy = v.get(OptId::XmitHashPolicy);
+        writeln!(
+            out,
+            "Transmit Hash Policy: {} ({})",
+            get(OptId::XmitHashPolicy).value_name(policy).unwrap_or("?"),
+            policy
+        )?;
+    }
     let rcu = RcuGuard::lock();
     if v.uses_primary() {
         match &shown.primary {
@@ -101,6 +110,41 @@ fn print(dev: &BondDev, shown: &Shown, out: &mut SeqBuf) -> core::fmt::Result {
         }
         writeln!(out)?;
     }
+    // rust_bond's path monitor: shown only when it runs, so that the file
+    // reads as bonding.ko's otherwise.
+    let path = v.get(OptId::PathInterval) > 0;
+    if path {
+        writeln!(
+            out,
+            "Path Monitor Interval (ms): {}",
+            v.get(OptId::PathInterval)
+        )?;
+        writeln!(
+            out,
+            "Path Policy: {}",
+            if v.get(OptId::PathPolicy) != 0 {
+                "failover"
+            } else {
+                "report"
+            }
+        )?;
+        if v.get(OptId::ArpInterval) == 0 {
+            writeln!(out, "ARP Missed Max: {}", v.get(OptId::ArpMissedMax))?;
+            write!(out, "Path targets:")?;
+            let v4 = v.arp_targets().iter().take_while(|t| **t != 0);
+            let v6 = v.ns_targets().iter().take_while(|t| **t != [0; 16]);
+            let mut sep = "";
+            for t in v4 {
+                write!(out, "{} {}", sep, crate::kext::arp::Ipv4(*t))?;
+                sep = ",";
+            }
+            for t in v6 {
+                write!(out, "{} {}", sep, crate::kext::arp::Ipv6(*t))?;
+                sep = ",";
+            }
+            writeln!(out)?;
+        }
+    }
     let ports = dev.data().ports(&rcu).map_or(&[][..], |s| &s.all[..]);
     for p in ports {
         writeln!(out, "\nSlave Interface: {}", p.dev.name())?;
@@ -119,6 +163,10 @@ fn print(dev: &BondDev, shown: &Shown, out: &mut SeqBuf) -> core::fmt::Result {
         )?;
         writeln!(out, "Permanent HW addr: {}", Mac(&p.perm_addr))?;
         writeln!(out, "Slave queue ID: 0")?;
+        if path {
+            writeln!(out, "Path Status: {}", p.path.state().name())?;
+            writeln!(out, "Path Failure Count: {}", p.path.failures.load(Relaxed))?;
+        }
     }
     Ok(())
 }

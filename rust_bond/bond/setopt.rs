@@ -170,6 +170,34 @@ pub(crate) fn set_option(
             }
             restart_monitor(dev, v, before);
         }
+        OptId::ArpInterval if value > 0 && v.get(OptId::PathInterval) > 0 => {
+            dev_err!(
+                dev,
+                "option arp_interval: the path monitor (path_interval {}) runs; it and the ARP monitor can't be used simultaneously\n",
+                v.get(OptId::PathInterval)
+            );
+            return Err(EINVAL);
+        }
+        OptId::PathInterval if value > 0 && v.get(OptId::ArpInterval) > 0 => {
+            dev_err!(
+                dev,
+                "option path_interval: the ARP monitor (arp_interval {}) runs; it and the path monitor can't be used simultaneously\n",
+                v.get(OptId::ArpInterval)
+            );
+            return Err(EINVAL);
+        }
+        OptId::PathInterval => {
+            let before = v.get(OptId::PathInterval);
+            v.set(OptId::PathInterval, value);
+            super::path::restart(dev, cfg, before, rtnl);
+        }
+        OptId::PathPolicy => {
+            if value != v.get(opt.id) {
+                v.set(opt.id, value);
+                dev.data().publish_monitor(v);
+                super::path::settle(dev, cfg, rtnl);
+            }
+        }
         OptId::ArpInterval => {
             let before = monitor_of(v);
             v.set(OptId::ArpInterval, value);
@@ -221,6 +249,10 @@ pub(crate) fn set_option(
         OptId::PacketsPerSlave => {
             v.set(opt.id, value);
             dev.data().pps.store(value as u32, Relaxed);
+        }
+        OptId::XmitHashPolicy => {
+            v.set(opt.id, value);
+            dev.data().set_xmit_policy(value);
         }
         _ => v.set(opt.id, value),
     }

@@ -5,8 +5,10 @@
 // `host.rs`, so it holds no inner attributes; the crate docs live there and
 // on the `mod` declaration in `bond_main.rs`.
 
+pub(crate) mod hash;
 pub(crate) mod link;
 pub(crate) mod options;
+pub(crate) mod path;
 pub(crate) mod select;
 pub(crate) mod stats;
 pub(crate) mod text;

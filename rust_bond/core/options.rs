@@ -60,7 +60,23 @@ impl Mode {
     /// Whether rust_bond implements this mode. The others parse (so the
     /// error can name them) but are refused.
     pub(crate) fn implemented(self) -> bool {
-        matches!(self, Mode::RoundRobin | Mode::ActiveBackup)
+        matches!(self, Mode::RoundRobin | Mode::ActiveBackup | Mode::Xor)
+    }
+
+    /// The names of the modes rust_bond implements, for error messages.
+    pub(crate) const IMPLEMENTED_NAMES: &'static str = "balance-rr, active-backup, balance-xor";
+
+    /// Whether one port is the active one, which receives
+    /// (`bond_uses_primary()`): active-backup, balance-tlb, balance-alb.
+    pub(crate) fn uses_primary(self) -> bool {
+        USES_PRIMARY & self.bit() != 0
+    }
+
+    /// Whether `xmit_hash_policy` picks the transmit port
+    /// (`bond_mode_uses_xmit_hash()`; balance-tlb and balance-alb also
+    /// with `tlb_dynamic_lb` 0, once rust_bond has them).
+    pub(crate) fn uses_xmit_hash(self) -> bool {
+        matches!(self, Mode::Xor | Mode::Ieee8023ad)
     }
 
     const fn bit(self) -> u8 {
@@ -186,6 +202,9 @@ static MISSED_MAX_TBL: [OptValue; 3] = [
     v("default", 2, VAL_DEFAULT),
 ];
 
+/// `path_policy` (rust_bond's own): what a dead path does to a port.
+static PATH_POLICY_TBL: [OptValue; 2] = [v("report", 0, 0), v("failover", 1, VAL_DEFAULT)];
+
 /// Identifies an option of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OptId {
@@ -221,6 +240,8 @@ pub(crate) enum OptId {
     AdActorSystem,
     AdUserPortKey,
     ArpMissedMax,
+    PathInterval,
+    PathPolicy,
 }
 
 /// How sysfs prints the current value.
@@ -309,11 +330,12 @@ const fn opt(
 use Show::{NameAndNumber as Named, Number, Only8023ad, Raw};
 use Support::{Full, Inert, Refused};
 
-/// Every option of bonding.ko, in the order of its sysfs files.
-pub(crate) static OPTIONS: [BondOption; 32] = [
+/// Every option of bonding.ko, in the order of its sysfs files; then
+/// rust_bond's own (the path monitor's), which have no netlink attribute.
+pub(crate) static OPTIONS: [BondOption; 34] = [
     opt(OptId::Slaves, "slaves", "Enslave (+ifname) or release (-ifname) a port",
         Raw, Full, &[], OPT_RAWVAL, 0),
-    opt(OptId::Mode, "mode", "Mode of operation; 0 for balance-rr, 1 for active-backup",
+    opt(OptId::Mode, "mode", "Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor",
         Named, Full, &MODE_TBL, OPT_NOSLAVES | OPT_IFDOWN, 0),
     opt(OptId::FailOverMac, "fail_over_mac",
         "For active-backup, do not set all slaves to the same MAC; 0 for none (default), 1 for active, 2 for follow",
@@ -342,8 +364,8 @@ pub(crate) static OPTIONS: [BondOption; 32] = [
     opt(OptId::AdSelect, "ad_select", "802.3ad aggregation selection (802.3ad is not implemented)",
         Named, Inert, &AD_SELECT_TBL, OPT_IFDOWN, 0),
     opt(OptId::XmitHashPolicy, "xmit_hash_policy",
-        "Transmit hash policy of balance-xor and 802.3ad (not implemented)",
-        Named, Inert, &XMIT_HASH_TBL, 0, 0),
+        "balance-xor hashing method; 0 for layer 2 (default), 1 for layer 3+4, 2 for layer 2+3, 3 for encap layer 2+3, 4 for encap layer 3+4, 5 for vlan+srcmac",
+        Named, Full, &XMIT_HASH_TBL, 0, 0),
     opt(OptId::NumGratArp, "num_grat_arp",
         "Number of peer notifications to send on failover event (alias of num_unsol_na)",
         Number, Full, &NUM_PEER_NOTIF_TBL, 0, 0),
@@ -386,6 +408,12 @@ pub(crate) static OPTIONS: [BondOption; 32] = [
     opt(OptId::ArpMissedMax, "arp_missed_max",
         "Number of arp_interval monitor checks that must fail for a port to be down",
         Number, Full, &MISSED_MAX_TBL, 0, NOT_ARP),
+    opt(OptId::PathInterval, "path_interval",
+        "rust_bond's path monitor: how often each port's path to the arp_ip_target/ns_ip6_target addresses is checked, in milliseconds; 0 for off (default)",
+        Number, Full, &INTMAX_TBL, 0, NOT_ARP),
+    opt(OptId::PathPolicy, "path_policy",
+        "What a port whose path died does: report (only shown), failover (default: active-backup fails over, balance-rr and balance-xor stop sending on it)",
+        Named, Full, &PATH_POLICY_TBL, 0, NOT_ARP),
 ];
 
 /// Why a new value was refused. Each maps to the errno bonding.ko returns.
@@ -607,6 +635,22 @@ mod tests {
     }
 
     #[test]
+    fn implemented_names_are_the_implemented_modes() {
+        let names: std::vec::Vec<&str> = Mode::ALL
+            .iter()
+            .filter(|m| m.implemented())
+            .map(|m| m.name())
+            .collect();
+        assert_eq!(names.join(", "), Mode::IMPLEMENTED_NAMES);
+        for m in Mode::ALL {
+            assert_eq!(
+                m.uses_primary(),
+                matches!(m, Mode::ActiveBackup | Mode::Tlb | Mode::Alb)
+            );
+        }
+    }
+
+    #[test]
     fn mode_names_numbers_and_default() {
         // (input, expected) exactly as bond_opt_parse() answers.
         let cases: &[(&str, Option<u64>)] = &[
@@ -726,6 +770,8 @@ mod tests {
             ("ad_actor_sys_prio", 65535),
             ("ad_user_port_key", 0),
             ("arp_missed_max", 2),
+            ("path_interval", 0),
+            ("path_policy", 1),
         ];
         let tabled = OPTIONS.iter().filter(|o| !o.is_raw()).count();
         assert_eq!(want.len(), tabled);
@@ -741,8 +787,9 @@ mod tests {
             &names[..4],
             ["slaves", "mode", "fail_over_mac", "arp_validate"]
         );
-        assert_eq!(names.last(), Some(&"arp_missed_max"));
-        assert_eq!(names.len(), 32);
+        // bonding.ko's end at arp_missed_max; rust_bond's own follow.
+        assert_eq!(names[31], "arp_missed_max");
+        assert_eq!(&names[32..], ["path_interval", "path_policy"]);
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! (jiffies), ARP requests out of a port as bonding.ko builds them, and the
 //! addresses of an ARP frame a port received (`sys/probes.c`).
 
-use super::netdev::NetDevice;
+use super::netdev::{MacAddr, NetDevice};
 use super::rtnl::RtnlHeld;
 use super::rx::RxSkb;
 use crate::sys;
+use kernel::error::Result;
 
 /// An IPv4 address as the kernel keeps it (network byte order in a `u32`'s
 /// memory: `__be32`).
@@ -147,6 +148,45 @@ pub(crate) fn bond_has_ip(bond: &NetDevice, ip: Ipv4) -> bool {
     unsafe { sys::rb_bond_has_ip(bond.as_raw(), ip.0) }
 }
 
+/// Sends the path monitor's probe for `target` out of `port` (a port of
+/// `bond`): an RFC 5227 ARP probe from 0.0.0.0 and `src`, through the VLANs
+/// the ARP monitor's would take. Returns whether a frame went out.
+pub(crate) fn path_probe(bond: &NetDevice, port: &NetDevice, target: Ipv4, src: &MacAddr) -> bool {
+    // SAFETY: Both devices are live (the caller's references); `src` is a
+    // 6-byte address; the helper neither sleeps nor allocates but with
+    // GFP_ATOMIC (callable under the RCU read lock).
+    unsafe { sys::rb_path_probe(bond.as_raw(), port.as_raw(), target.0, src.as_ptr()) }
+}
+
+/// The IPv6 twin of [`path_probe`]: a neighbour solicitation for `target`
+/// from `src` and the link-local address derived from it.
+pub(crate) fn path_probe6(
+    bond: &NetDevice,
+    port: &NetDevice,
+    target: &Ipv6,
+    src: &MacAddr,
+) -> bool {
+    let t = target.raw();
+    // SAFETY: Both devices are live; `t` and `src` are valid for the call;
+    // the helper does not sleep (as for `path_probe`).
+    unsafe { sys::rb_path_probe6(bond.as_raw(), port.as_raw(), &t, src.as_ptr()) }
+}
+
+/// Adds `mac` to (or removes it from) the addresses `port`'s filter
+/// passes (`dev_uc_add()`/`dev_uc_del()`).
+pub(crate) fn uc_addr(port: &NetDevice, mac: &MacAddr, add: bool, _rtnl: &RtnlHeld) -> Result {
+    // SAFETY: `port` is live; `mac` is a 6-byte address; RTNL is held.
+    kernel::error::to_result(unsafe { sys::rb_uc_addr(port.as_raw(), mac.as_ptr(), add) })
+}
+
+/// Who answered, in a received ARP reply or neighbour advertisement.
+pub(crate) enum PathFrom {
+    /// An ARP frame's sender address.
+    V4(Ipv4),
+    /// A neighbour advertisement's target.
+    V6(Ipv6),
+}
+
 /// What a port learned from a received ARP frame.
 pub(crate) struct ArpSeen {
     pub(crate) sender: Ipv4,
@@ -155,6 +195,32 @@ pub(crate) struct ArpSeen {
 }
 
 impl RxSkb {
+    /// The Ethernet source and destination, VLAN id (0 untagged) and
+    /// EtherType (host order).
+    pub(crate) fn source(&self) -> (MacAddr, MacAddr, u16, u16) {
+        let (mut src, mut dst) = ([0u8; 6], [0u8; 6]);
+        let mut vid = 0u16;
+        // SAFETY: A live skb with its MAC header set; the out pointers are
+        // valid locals (6 bytes each for the addresses).
+        let proto =
+            unsafe { sys::rb_skb_src(self.as_raw(), src.as_mut_ptr(), dst.as_mut_ptr(), &mut vid) };
+        (src, dst, vid, proto)
+    }
+
+    /// Who answered, if this is an ARP reply or a neighbour advertisement
+    /// (whoever it is for).
+    pub(crate) fn path_from(&self) -> Option<PathFrom> {
+        let mut sip = 0u32;
+        let mut s6 = Ipv6::default().raw();
+        // SAFETY: The skb is live for the handler's call; the out pointers
+        // are valid locals.
+        match unsafe { sys::rb_skb_path(self.as_raw(), &mut sip, &mut s6) } {
+            1 => Some(PathFrom::V4(Ipv4(sip))),
+            2 => Some(PathFrom::V6(Ipv6::from_raw(&s6))),
+            _ => None,
+        }
+    }
+
     /// The source and destination of an IPv6 neighbour solicitation or
     /// advertisement for this host (`bond_na_rcv()`'s checks).
     pub(crate) fn nd(&self) -> Option<(Ipv6, Ipv6)> {

@@ -3,7 +3,7 @@
 //! Network devices (`struct net_device`) and drivers of them.
 //!
 //! A driver implements [`Driver`]; [`register`] allocates a device whose
-//! private area holds the driver's [`Driver::Data`] (and two delayed works
+//! private area holds the driver's [`Driver::Data`] (and three delayed works
 //! the driver can schedule), and registers it. The net core owns the device
 //! from then on (`needs_free_netdev`): it is freed, and its data dropped,
 //! after it is unregistered and the last reference is gone. References to
@@ -447,11 +447,16 @@ impl NetDevice {
 
     /// Makes `master` this device's master (what `ip link` shows), as a
     /// LAG lower of the given `tx_type` (`NETDEV_LAG_TX_TYPE_*`).
-    pub(crate) fn link_master(&self, master: &NetDevice, tx_type: u32, _rtnl: &RtnlHeld) -> Result {
-        let mut info = sys::netdev_lag_upper_info {
-            tx_type,
-            hash_type: sys::netdev_lag_hash_NETDEV_LAG_HASH_NONE,
-        };
+    /// With `NETDEV_LAG_TX_TYPE_HASH`, `hash_type` says what the master
+    /// hashes (`NETDEV_LAG_HASH_*`), for offloading drivers below.
+    pub(crate) fn link_master(
+        &self,
+        master: &NetDevice,
+        tx_type: u32,
+        hash_type: u32,
+        _rtnl: &RtnlHeld,
+    ) -> Result {
+        let mut info = sys::netdev_lag_upper_info { tx_type, hash_type };
         // SAFETY: RTNL is held; both devices live; `info` is only read
         // during the call.
         to_result(unsafe {
@@ -888,7 +893,7 @@ pub(crate) const PORT_OTHER: u8 = sys::PORT_OTHER as u8;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct WorkId(pub(crate) usize);
 
-const WORKS: usize = 2;
+const WORKS: usize = 3;
 
 /// A driver of network devices: the callbacks of its `net_device_ops`.
 /// Those with a `rtnl` argument run with RTNL held.
@@ -919,6 +924,15 @@ pub(crate) trait Driver: Sized + 'static {
     /// `ndo_start_xmit`: transmit `skb`, or drop it. Called with bottom
     /// halves off, possibly with interrupts off (netpoll); never sleeps.
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> super::skb::TxStatus;
+
+    /// `ndo_select_queue`: the transmit queue of a frame, given the queue
+    /// it was received on (if it was, and that was recorded) and the number
+    /// of queues in use. Runs on the transmit path; never sleeps. The
+    /// frame's own queue mapping is kept and given back when
+    /// [`SkBuff::transmit`] hands it to a lower device.
+    fn select_queue(_dev: &Device<Self>, _rx_queue: Option<u16>, _queues: u16) -> u16 {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
     /// `ndo_get_stats64`: fill in the counters. May run in any context
     /// (including under locks); never sleeps.
@@ -1196,6 +1210,11 @@ impl<T: Driver> Adapter<T> {
             None
         },
         ndo_start_xmit: Some(Self::start_xmit),
+        ndo_select_queue: if T::HAS_SELECT_QUEUE {
+            Some(Self::select_queue)
+        } else {
+            None
+        },
         ndo_get_stats64: if T::HAS_GET_STATS64 {
             Some(Self::get_stats64)
         } else {
@@ -1355,6 +1374,30 @@ impl<T: Driver> Adapter<T> {
         // What the lower device said goes up (a negative errno included,
         // as bonding returns `dev_queue_xmit()`'s result as it is).
         T::start_xmit(dev, skb).0 as sys::netdev_tx_t
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core on the transmit path with a live device and an
+    /// skb it keeps.
+    unsafe extern "C" fn select_queue(
+        dev: *mut sys::net_device,
+        skb: *mut sys::sk_buff,
+        _sb_dev: *mut sys::net_device,
+    ) -> u16 {
+        // SAFETY: A live skb, which the core lets us annotate, and a
+        // registered `T` device for the call. The mapping the frame came
+        // with is kept for `SkBuff::transmit` to give back.
+        let (rx, queues, dev) = unsafe {
+            sys::rb_skb_save_queue_mapping(skb);
+            (
+                sys::rb_skb_rx_queue(skb),
+                (*dev).real_num_tx_queues,
+                Device::<T>::from_raw(dev),
+            )
+        };
+        let queues = u16::try_from(queues).unwrap_or(u16::MAX).max(1);
+        T::select_queue(dev, u16::try_from(rx).ok(), queues)
     }
 
     /// # Safety
@@ -1695,6 +1738,7 @@ pub(super) unsafe fn init_priv<T: Driver>(
     unsafe {
         RawDelayedWork::init(&raw mut (*p).works[0], Adapter::<T>::work::<0>);
         RawDelayedWork::init(&raw mut (*p).works[1], Adapter::<T>::work::<1>);
+        RawDelayedWork::init(&raw mut (*p).works[2], Adapter::<T>::work::<2>);
         compat::pin_init_into(data, &raw mut (*p).data)
     }
 }
@@ -1840,6 +1884,15 @@ pub(crate) const NET_ADDR_RANDOM: u8 = sys::NET_ADDR_RANDOM as u8;
 /// `NETDEV_LAG_TX_TYPE_*` for [`NetDevice::link_master`].
 pub(crate) const LAG_TX_ROUNDROBIN: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_ROUNDROBIN;
 pub(crate) const LAG_TX_ACTIVEBACKUP: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_ACTIVEBACKUP;
+pub(crate) const LAG_TX_HASH: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_HASH;
+/// `NETDEV_LAG_HASH_*` for [`NetDevice::link_master`].
+pub(crate) const LAG_HASH_NONE: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_NONE;
+pub(crate) const LAG_HASH_L2: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_L2;
+pub(crate) const LAG_HASH_L34: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_L34;
+pub(crate) const LAG_HASH_L23: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_L23;
+pub(crate) const LAG_HASH_E23: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_E23;
+pub(crate) const LAG_HASH_E34: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_E34;
+pub(crate) const LAG_HASH_VLAN_SRCMAC: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_VLAN_SRCMAC;
 /// `DUPLEX_FULL` and the unknown marker used for ports without ethtool.
 pub(crate) const DUPLEX_FULL: u8 = sys::DUPLEX_FULL as u8;
 pub(crate) const DUPLEX_UNKNOWN: u8 = 0xff;

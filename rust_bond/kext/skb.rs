@@ -3,6 +3,7 @@
 //! Socket buffers, owned.
 
 use super::netdev::NetDevice;
+use crate::bond_core::hash::{Flow, Frame};
 use crate::sys;
 use core::ptr::NonNull;
 
@@ -50,6 +51,13 @@ impl SkBuff {
         }
     }
 
+    fn restore_queue_mapping(&mut self) {
+        // SAFETY: We own the skb, on its way through an upper device whose
+        // `ndo_select_queue` saved the mapping (or whose control block the
+        // allocation zeroed, as for netpoll's frames).
+        unsafe { sys::rb_skb_restore_queue_mapping(self.as_raw()) }
+    }
+
     fn set_dev(&mut self, dev: &NetDevice) {
         // SAFETY: We own the skb; `dev` is live (the caller's borrow).
         unsafe {
@@ -62,9 +70,12 @@ impl SkBuff {
     }
 
     /// Hands the skb to `dev` for transmission (`dev_queue_xmit`), and
-    /// returns what `dev` said of it.
+    /// returns what `dev` said of it. The queue mapping is the one the
+    /// frame had before this device's `ndo_select_queue` (as bonding
+    /// gives it back), for `dev`'s own queue selection.
     pub(crate) fn transmit(mut self, dev: &NetDevice) -> TxStatus {
         self.set_dev(dev);
+        self.restore_queue_mapping();
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: We own the skb and give it up; `dev` is live for the
         // call (the caller holds it through RCU or a reference).
@@ -79,10 +90,69 @@ impl SkBuff {
         np: &super::netpoll::NetpollRef<'_>,
     ) -> TxStatus {
         self.set_dev(dev);
+        self.restore_queue_mapping();
         let skb = core::mem::ManuallyDrop::new(self);
         // SAFETY: We own the skb and give it up; `np` is set up on `dev`
         // and stays allocated for the read-side section `np` borrows.
         TxStatus(unsafe { sys::netpoll_send_skb(np.as_raw(), skb.as_raw()) } as i32)
+    }
+}
+
+/// Sets up what [`Frame::dissect`] of an [`SkBuff`] needs; once, at load.
+pub(crate) fn flow_init() {
+    // SAFETY: Only initialises the module's own dissector table, before
+    // any transmit can use it.
+    unsafe { sys::rb_flow_init() }
+}
+
+/// What balance-xor's hash reads of a frame on its way out of the bond
+/// (`skb->data` at the MAC header, the device set).
+impl Frame for SkBuff {
+    fn read(&mut self, off: usize, buf: &mut [u8]) -> bool {
+        let (Ok(off), Ok(len)) = (i32::try_from(off), i32::try_from(buf.len())) else {
+            return false;
+        };
+        // SAFETY: We own a valid skb; `buf` has room for `len` bytes, which
+        // the call writes at most (`skb_header_pointer`, then a copy).
+        unsafe { sys::rb_skb_read(self.as_raw(), off, len, buf.as_mut_ptr().cast()) }
+    }
+
+    fn protocol(&self) -> u16 {
+        // SAFETY: We own a valid skb.
+        unsafe { sys::rb_skb_protocol(self.as_raw()) }
+    }
+
+    fn network_offset(&self) -> usize {
+        // SAFETY: We own a valid skb.
+        usize::try_from(unsafe { sys::skb_network_offset(self.as_raw()) }).unwrap_or(0)
+    }
+
+    fn vlan_tci(&self) -> u16 {
+        // SAFETY: We own a valid skb.
+        unsafe { sys::rb_skb_vlan_tci(self.as_raw()) }
+    }
+
+    fn l4_hash(&self) -> Option<u32> {
+        let mut h = 0;
+        // SAFETY: We own a valid skb; `h` is written at most.
+        unsafe { sys::rb_skb_l4_hash(self.as_raw(), &mut h) }.then_some(h)
+    }
+
+    fn dissect(&mut self) -> Option<Flow> {
+        let mut f = sys::rb_flow::default();
+        // SAFETY: We own a valid skb on its way out of a device; the
+        // dissector table was initialised at load (`flow_init`).
+        if !unsafe { sys::rb_skb_dissect(self.as_raw(), &mut f) } {
+            return None;
+        }
+        Some(Flow {
+            src: f.src,
+            dst: f.dst,
+            ports: f.ports,
+            icmp_type: f.icmp_type,
+            icmp_code: f.icmp_code,
+            icmp_id: f.icmp_id,
+        })
     }
 }
 

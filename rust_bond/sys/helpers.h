@@ -45,7 +45,31 @@ bool rb_bond_has_ip6(struct net_device *bond, const struct in6_addr *addr);
 bool rb_skb_nd(const struct sk_buff *skb, struct in6_addr *saddr, struct in6_addr *daddr);
 void rb_ns_maddr(struct net_device *port, const struct in6_addr *target, bool join);
 u16 rb_skb_protocol(const struct sk_buff *skb);
+bool rb_path_probe(struct net_device *bond, struct net_device *port, __be32 target, const u8 *src);
+bool rb_path_probe6(struct net_device *bond, struct net_device *port, const struct in6_addr *target,
+		    const u8 *src);
+u16 rb_skb_src(const struct sk_buff *skb, u8 *src, u8 *dst, u16 *vid);
+int rb_skb_path(const struct sk_buff *skb, __be32 *sip, struct in6_addr *s6);
+int rb_uc_addr(struct net_device *port, const u8 *mac, bool add);
 unsigned long rb_jiffies(void);
+
+/* balance-xor's transmit hash (flow.c). */
+struct rb_flow {
+	u32 src;
+	u32 dst;
+	u32 ports;
+	u8 icmp_type;
+	u8 icmp_code;
+	u16 icmp_id;
+};
+void rb_flow_init(void);
+bool rb_skb_read(const struct sk_buff *skb, int off, int len, void *buf);
+u16 rb_skb_vlan_tci(const struct sk_buff *skb);
+bool rb_skb_l4_hash(const struct sk_buff *skb, u32 *hash);
+bool rb_skb_dissect(struct sk_buff *skb, struct rb_flow *f);
+int rb_skb_rx_queue(const struct sk_buff *skb);
+void rb_skb_save_queue_mapping(struct sk_buff *skb);
+void rb_skb_restore_queue_mapping(struct sk_buff *skb);
 
 #include <linux/spinlock.h>
 void rb_level_lock_init(spinlock_t *lock);

@@ -16,6 +16,7 @@
 #include <linux/ipv6.h>
 #include <net/addrconf.h>
 #include <net/arp.h>
+#include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ndisc.h>
 #include <net/route.h>
@@ -96,14 +97,14 @@ static __be32 rb_confirm_addr(struct net_device *dev, __be32 dst, __be32 local)
 	return addr;
 }
 
-/* bond_arp_send(): an ARP request from @port's MAC. */
+/* bond_arp_send(): an ARP request from @src_hw (and @src). */
 static bool rb_arp_send(struct net_device *port, __be32 dst, __be32 src,
-			struct rb_vlan_tag *tags)
+			const u8 *src_hw, struct rb_vlan_tag *tags)
 {
 	struct sk_buff *skb;
 
 	skb = arp_create(ARPOP_REQUEST, ETH_P_ARP, dst, port, src, NULL,
-			 port->dev_addr, NULL);
+			 src_hw, NULL);
 	if (!skb) {
 		net_err_ratelimited("ARP packet allocation failed\n");
 		return false;
@@ -112,6 +113,37 @@ static bool rb_arp_send(struct net_device *port, __be32 dst, __be32 src,
 		return false;
 	arp_xmit(skb);
 	return true;
+}
+
+/*
+ * The route part of bond_arp_send_all() for @target: the device the route
+ * leaves through (NULL without a route), and in @tags the VLANs between
+ * @bond and it. Returns false if the route leaves through a device that is
+ * not above the bond (nothing to send). *@rt is the route to put, if any.
+ */
+static bool rb_arp_path(struct net_device *bond, __be32 target,
+			struct rb_vlan_tag *tags, struct rtable **rt)
+{
+	bool found;
+
+	*rt = ip_route_output(dev_net(bond), target, 0, 0, 0, RT_SCOPE_LINK);
+	if (IS_ERR(*rt)) {
+		*rt = NULL;
+		tags->proto = RB_NO_VLAN;
+		return true;
+	}
+	if ((*rt)->dst.dev == bond) {
+		tags->proto = RB_NO_VLAN;
+		return true;
+	}
+	rcu_read_lock();
+	found = rb_device_path(bond, (*rt)->dst.dev, tags, 0);
+	rcu_read_unlock();
+	if (!found) {
+		ip_rt_put(*rt);
+		*rt = NULL;
+	}
+	return found;
 }
 
 /*
@@ -127,32 +159,41 @@ bool rb_arp_probe(struct net_device *bond, struct net_device *port,
 {
 	struct rb_vlan_tag tags[RB_MAX_PATH + 1] = {};
 	struct rtable *rt;
-	bool found, sent;
 	__be32 addr;
 
-	rt = ip_route_output(dev_net(bond), target, 0, 0, 0, RT_SCOPE_LINK);
-	if (IS_ERR(rt)) {
+	if (!rb_arp_path(bond, target, tags, &rt))
+		return false;
+	if (!rt) {
 		if (validate)
 			pr_warn_once("%s: no route to arp_ip_target %pI4 and arp_validate is set\n",
 				     bond->name, &target);
-		return rb_arp_send(port, target, 0, NULL);
-	}
-	if (rt->dst.dev == bond) {
-		ip_rt_put(rt);
-		addr = rb_confirm_addr(bond, target, 0);
-		return rb_arp_send(port, target, addr, NULL);
-	}
-	rcu_read_lock();
-	found = rb_device_path(bond, rt->dst.dev, tags, 0);
-	rcu_read_unlock();
-	if (!found) {
-		ip_rt_put(rt);
-		return false;
+		return rb_arp_send(port, target, 0, port->dev_addr, NULL);
 	}
 	addr = rb_confirm_addr(rt->dst.dev, target, 0);
 	ip_rt_put(rt);
-	sent = rb_arp_send(port, target, addr, tags);
-	return sent;
+	return rb_arp_send(port, target, addr, port->dev_addr, tags);
+}
+
+/*
+ * The path monitor's probe (rust_bond's own): an RFC 5227 ARP probe for
+ * @target out of @port, from sender address 0.0.0.0 and hardware address
+ * @src, through the same VLANs as rb_arp_probe(). No neighbour learns from
+ * a sender of 0.0.0.0, and the switch learns only @src (the port's own
+ * address), so neither the gateway's entry for the bond nor the switch's
+ * for its MAC moves; the target answers to @src. Returns whether a frame
+ * was sent.
+ */
+bool rb_path_probe(struct net_device *bond, struct net_device *port,
+		   __be32 target, const u8 *src)
+{
+	struct rb_vlan_tag tags[RB_MAX_PATH + 1] = {};
+	struct rtable *rt;
+
+	if (!rb_arp_path(bond, target, tags, &rt))
+		return false;
+	if (rt)
+		ip_rt_put(rt);
+	return rb_arp_send(port, target, 0, src, tags);
 }
 
 static int rb_upper_has_ip(struct net_device *upper,
@@ -229,6 +270,39 @@ static bool rb_ns_send(struct net_device *port, const struct in6_addr *target,
 }
 
 /*
+ * The route part of bond_ns_send_all() for @target, as rb_arp_path():
+ * *@dst is the route (NULL without one); @tags the VLANs between @bond
+ * and its device. False: the route leaves through a device not above the
+ * bond.
+ */
+static bool rb_ns_path(struct net_device *bond, const struct in6_addr *target,
+		       struct rb_vlan_tag *tags, struct dst_entry **dst)
+{
+	struct flowi6 fl6 = { .daddr = *target };
+	bool found;
+
+	*dst = ip6_route_output(dev_net(bond), NULL, &fl6);
+	if ((*dst)->error) {
+		dst_release(*dst);
+		*dst = NULL;
+		tags->proto = RB_NO_VLAN;
+		return true;
+	}
+	if ((*dst)->dev == bond) {
+		tags->proto = RB_NO_VLAN;
+		return true;
+	}
+	rcu_read_lock();
+	found = rb_device_path(bond, (*dst)->dev, tags, 0);
+	rcu_read_unlock();
+	if (!found) {
+		dst_release(*dst);
+		*dst = NULL;
+	}
+	return found;
+}
+
+/*
  * One target of bond_ns_send_all(), as rb_arp_probe() for ARP: a
  * solicitation for @target out of @port, through the VLANs between @bond
  * and the device the route to @target leaves through, from that device's
@@ -238,40 +312,105 @@ bool rb_ns_probe(struct net_device *bond, struct net_device *port,
 		 const struct in6_addr *target, bool validate)
 {
 	struct rb_vlan_tag tags[RB_MAX_PATH + 1] = {};
-	struct rb_vlan_tag *path = NULL;
-	struct flowi6 fl6 = { .daddr = *target };
 	struct dst_entry *dst;
 	struct in6_addr saddr;
-	bool found, sent;
+	bool sent;
 
 	if (!ipv6_mod_enabled())
 		return false;
-	dst = ip6_route_output(dev_net(bond), NULL, &fl6);
-	if (dst->error) {
-		dst_release(dst);
+	if (!rb_ns_path(bond, target, tags, &dst))
+		return false;
+	if (!dst) {
 		if (validate)
 			pr_warn_once("%s: no route to ns_ip6_target %pI6c and arp_validate is set\n",
 				     bond->name, target);
 		return rb_ns_send(port, target, &in6addr_any, NULL);
 	}
-	if (dst->dev == bond) {
-		found = true;
-	} else {
-		rcu_read_lock();
-		found = rb_device_path(bond, dst->dev, tags, 0);
-		rcu_read_unlock();
-		path = tags;
-	}
-	if (!found) {
-		dst_release(dst);
-		return false;
-	}
 	if (!ipv6_dev_get_saddr(dev_net(dst->dev), dst->dev, target, 0, &saddr))
-		sent = rb_ns_send(port, target, &saddr, path);
+		sent = rb_ns_send(port, target, &saddr, tags);
 	else
-		sent = rb_ns_send(port, target, &in6addr_any, path);
+		sent = rb_ns_send(port, target, &in6addr_any, tags);
 	dst_release(dst);
 	return sent;
+}
+
+/*
+ * The path monitor's IPv6 probe (rust_bond's own): a neighbour solicitation
+ * for @target out of @port, through the same VLANs as rb_ns_probe(), from
+ * Ethernet address @src and the link-local address derived from it
+ * (EUI-64), with @src as its source link-layer option. The target answers
+ * to @src; the only neighbour entry it learns is that made-up address's,
+ * never one of the bond's. (Not a duplicate address detection probe from
+ * "::": the target would take one as a collision while its own address is
+ * tentative.) Built here rather than by ndisc_send_skb(), which would take
+ * the port's address (the bond's) as the Ethernet source. Returns whether a
+ * frame was sent.
+ */
+bool rb_path_probe6(struct net_device *bond, struct net_device *port,
+		    const struct in6_addr *target, const u8 *src)
+{
+	struct rb_vlan_tag tags[RB_MAX_PATH + 1] = {};
+	int hlen = LL_RESERVED_SPACE(port);
+	int len = sizeof(struct nd_msg) + 8;
+	struct in6_addr mcaddr;
+	struct dst_entry *dst;
+	struct ipv6hdr *ip6;
+	struct sk_buff *skb;
+	struct nd_msg *msg;
+	u8 dmac[ETH_ALEN];
+	u8 *opt;
+
+	if (!ipv6_mod_enabled() || !rb_ns_path(bond, target, tags, &dst))
+		return false;
+	if (dst)
+		dst_release(dst);
+	addrconf_addr_solict_mult(target, &mcaddr);
+	ipv6_eth_mc_map(&mcaddr, dmac);
+	skb = alloc_skb(hlen + sizeof(*ip6) + len + port->needed_tailroom,
+			GFP_ATOMIC);
+	if (!skb) {
+		net_err_ratelimited("NS packet allocation failed\n");
+		return false;
+	}
+	skb_reserve(skb, hlen);
+	skb_reset_network_header(skb);
+	ip6 = skb_put(skb, sizeof(*ip6));
+	ip6_flow_hdr(ip6, 0, 0);
+	ip6->payload_len = htons(len);
+	ip6->nexthdr = IPPROTO_ICMPV6;
+	ip6->hop_limit = 255;
+	/* fe80::/64 and the EUI-64 of @src. */
+	memset(&ip6->saddr, 0, sizeof(ip6->saddr));
+	ip6->saddr.s6_addr[0] = 0xfe;
+	ip6->saddr.s6_addr[1] = 0x80;
+	memcpy(&ip6->saddr.s6_addr[8], src, 3);
+	ip6->saddr.s6_addr[8] ^= 0x02;
+	ip6->saddr.s6_addr[11] = 0xff;
+	ip6->saddr.s6_addr[12] = 0xfe;
+	memcpy(&ip6->saddr.s6_addr[13], src + 3, 3);
+	ip6->daddr = mcaddr;
+	skb_set_transport_header(skb, skb->len);
+	msg = skb_put_zero(skb, len);
+	msg->icmph.icmp6_type = NDISC_NEIGHBOUR_SOLICITATION;
+	msg->target = *target;
+	opt = (u8 *)(msg + 1);
+	opt[0] = ND_OPT_SOURCE_LL_ADDR;
+	opt[1] = 1;	/* in units of 8 bytes */
+	memcpy(opt + 2, src, ETH_ALEN);
+	msg->icmph.icmp6_cksum =
+		csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len, IPPROTO_ICMPV6,
+				csum_partial(msg, len, 0));
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->dev = port;
+	if (dev_hard_header(skb, port, ETH_P_IPV6, dmac, src, skb->len) < 0) {
+		kfree_skb(skb);
+		return false;
+	}
+	skb_reset_mac_header(skb);
+	if (!rb_put_tags(tags, skb))
+		return false;
+	dev_queue_xmit(skb);
+	return true;
 }
 
 static int rb_upper_has_ip6(struct net_device *dev,
@@ -347,6 +486,12 @@ bool rb_ns_probe(struct net_device *bond, struct net_device *port,
 	return false;
 }
 
+bool rb_path_probe6(struct net_device *bond, struct net_device *port,
+		    const struct in6_addr *target, const u8 *src)
+{
+	return false;
+}
+
 bool rb_bond_has_ip6(struct net_device *bond, const struct in6_addr *addr)
 {
 	return false;
@@ -363,6 +508,68 @@ void rb_ns_maddr(struct net_device *port, const struct in6_addr *target,
 {
 }
 #endif
+
+/*
+ * What the path monitor reads of every frame a port receives: its Ethernet
+ * source and destination in @src and @dst, and its VLAN id (0 untagged).
+ * Returns the EtherType.
+ */
+u16 rb_skb_src(const struct sk_buff *skb, u8 *src, u8 *dst, u16 *vid)
+{
+	memcpy(src, eth_hdr(skb)->h_source, ETH_ALEN);
+	memcpy(dst, eth_hdr(skb)->h_dest, ETH_ALEN);
+	*vid = skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0;
+	return ntohs(skb->protocol);
+}
+
+/*
+ * Who answered, for the path monitor: an ARP reply's sender address (1, in
+ * @sip), or a neighbour advertisement's target (2, in @s6); 0 for anything
+ * else (requests prove nothing of the way back). Unlike rb_skb_arp(),
+ * frames to another host count: the answer to a probe goes to the port's
+ * own address, not the bond's.
+ */
+int rb_skb_path(const struct sk_buff *skb, __be32 *sip, struct in6_addr *s6)
+{
+	unsigned char buf[sizeof(struct arphdr) + 2 * (ETH_ALEN + 4)];
+	const struct arphdr *arp;
+
+	if (skb->pkt_type == PACKET_LOOPBACK)
+		return 0;
+	if (skb->protocol == htons(ETH_P_ARP)) {
+		arp = skb_header_pointer(skb, 0, sizeof(buf), buf);
+		if (!arp || arp->ar_hln != ETH_ALEN ||
+		    arp->ar_hrd != htons(ARPHRD_ETHER) ||
+		    arp->ar_pro != htons(ETH_P_IP) || arp->ar_pln != 4 ||
+		    arp->ar_op != htons(ARPOP_REPLY))
+			return 0;
+		memcpy(sip, (const u8 *)(arp + 1) + ETH_ALEN, 4);
+		return 1;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skb->protocol == htons(ETH_P_IPV6) && ipv6_mod_enabled()) {
+		struct {
+			struct ipv6hdr ip6;
+			struct nd_msg nd;
+		} *f, _f;
+
+		f = skb_header_pointer(skb, 0, sizeof(_f), &_f);
+		if (!f || f->ip6.nexthdr != NEXTHDR_ICMP)
+			return 0;
+		if (f->nd.icmph.icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT) {
+			*s6 = f->nd.target;
+			return 2;
+		}
+	}
+#endif
+	return 0;
+}
+
+/* The port's filter passes (or no longer passes) frames to @mac. */
+int rb_uc_addr(struct net_device *port, const u8 *mac, bool add)
+{
+	return add ? dev_uc_add(port, mac) : dev_uc_del(port, mac);
+}
 
 /* skb->protocol sits in a struct_group bindgen does not name. */
 u16 rb_skb_protocol(const struct sk_buff *skb)

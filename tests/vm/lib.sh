@@ -166,6 +166,15 @@ veth_port() {
 	ip -n peer link set "p$1" master br0 up
 }
 
+# gateway_ports PORT...: the peer's ports answer ARP only for their own
+# addresses (none), so that 192.0.2.2 (br0's) answers only through the
+# bridge, as a gateway behind a switch does. Linux answers for any of its
+# addresses on any interface (IPv6 only on the address's own interface).
+gateway_ports() {
+	local p
+	for p; do ip netns exec peer sysctl -qw "net.ipv4.conf.$p.arp_ignore=1"; done
+}
+
 # hw_ports: the emulated NICs as a topology like mk_ports': hw0 and hw1
 # for the bond, their cable peers hwp0 and hwp1 up in namespace "peer" on
 # bridge br0 (192.0.2.2/24, MAC 02:00:00:00:00:fe).
@@ -176,6 +185,17 @@ hw_ports() {
 hw_port() {
 	ip link set "hwp$1" netns peer
 	ip -n peer link set "hwp$1" master br0 up
+}
+
+# hw_active PORT: waits until both emulated ports' links are up, then makes
+# PORT the active one. (virtio-net reports its carrier a little after its
+# first open, so which port's link comes up first, and becomes active, is
+# a race without this.)
+hw_active() {
+	wait_for grep -qx up /sys/class/net/hw0/bonding_slave/mii_status || echo "hw0's link is not up"
+	wait_for grep -qx up /sys/class/net/hw1/bonding_slave/mii_status || echo "hw1's link is not up"
+	echo "$1" >/sys/class/net/bond0/bonding/active_slave
+	wait_for active_is "$1" || echo "$1 is not the active port"
 }
 
 # now_ms: a clock in milliseconds, for timing a change.
@@ -208,7 +228,7 @@ writes_in() {
 	while read -r f v; do
 		[ -n "$f" ] || continue
 		v=${v//\'/}
-		printf '%s %s -> %s\n' "$f" "$v" "$("$VMDIR/sysfs-write" "$1/$f" "$v")"
+		printf '%s %s -> %s\n' "$f" "$v" "$("$VMDIR/sysfs-write" "$1/$f" "$v" || true)"
 	done
 }
 
@@ -230,6 +250,19 @@ wait_for() {
 		sleep 0.05
 	done
 }
+# wait_line FILE REGEX: until FILE's first line matches REGEX (for up to
+# RB_WAIT_MS), reading it with bash's own read and no sleep: a state that
+# lasts a few ticks (updelay's "going back") is missed by a poll that forks
+# a grep and sleeps, on the debug kernel.
+wait_line() {
+	local t=${EPOCHREALTIME/./} end l
+	end=$((t / 1000 + ${RB_WAIT_MS:-5000}))
+	while :; do
+		read -r l <"$1" && [[ $l =~ $2 ]] && return 0
+		t=${EPOCHREALTIME/./}
+		[ $((t / 1000)) -lt $end ] || return 1
+	done
+}
 active_is() {
 	local a=
 	read -r a </sys/class/net/bond0/bonding/active_slave
@@ -238,10 +271,12 @@ active_is() {
 
 # every_bond_file: "name: content" of every file under bonding/, sorted,
 # each line of the content ended by "|". (Bash reads them: a cat and a tr
-# per file cost most of a differential's time on the debug kernel.)
+# per file cost most of a differential's time on the debug kernel.) The
+# path monitor's files are rust_bond's own (t_path_monitor.sh tests them).
 every_bond_file() {
 	local f l s
 	for f in /sys/class/net/bond0/bonding/*; do
+		[[ ${f##*/} != path_* ]] || continue
 		s=
 		while IFS= read -r l; do s+="$l|"; done <"$f"
 		printf '%s: %s\n' "${f##*/}" "$s$l"

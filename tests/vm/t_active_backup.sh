@@ -23,6 +23,7 @@ test_sysfs_and_proc_match_bonding() {
 	differential "mode 1, miimon 100" scenario_reads mode=1 miimon=100
 	differential "mode 1, no miimon" scenario_reads mode=active-backup
 	differential "mode 0" scenario_reads mode=0 miimon=100
+	differential "mode 2" scenario_reads mode=2 miimon=100
 }
 
 # The errno of every rejected (and some accepted) write.
@@ -179,7 +180,7 @@ test_updelay_downdelay() {
 		wait_for active_is eth0 || fail "$drv: eth0 never became active"
 		t0=$(now_ms)
 		ip -n peer link set p0 down
-		wait_for grep -q 'going down' /sys/class/net/eth0/bonding_slave/mii_status ||
+		wait_line /sys/class/net/eth0/bonding_slave/mii_status 'going down' ||
 			fail "$drv: eth0 never went 'going down'"
 		wait_for grep -qx down /sys/class/net/eth0/bonding_slave/mii_status || fail "$drv: eth0 never went down"
 		ms=$(($(now_ms) - t0))
@@ -188,7 +189,7 @@ test_updelay_downdelay() {
 		active_is eth1 || fail "$drv: eth1 not active after eth0 went down"
 		t0=$(now_ms)
 		ip -n peer link set p0 up
-		wait_for grep -q 'going back' /sys/class/net/eth0/bonding_slave/mii_status ||
+		wait_line /sys/class/net/eth0/bonding_slave/mii_status 'going back' ||
 			fail "$drv: eth0 never went 'going back'"
 		wait_for grep -qx up /sys/class/net/eth0/bonding_slave/mii_status || fail "$drv: eth0 never came back"
 		ms=$(($(now_ms) - t0))
@@ -483,7 +484,7 @@ test_module_options() {
 	expect_eq "$(cat $B/primary)" eth1 "primary given at load, enslaved later"
 	rmmod rust_bond
 	local r
-	for r in xmit_hash_policy=layer2 arp_interval=100 lacp_rate=fast updelay=100 use_carrier=2 primary_reselect=best fail_over_mac=x; do
+	for r in xmit_hash_policy=layer5 arp_interval=100 lacp_rate=fast updelay=100 use_carrier=2 primary_reselect=best fail_over_mac=x; do
 		dmesg -C
 		r=$("$VMDIR/modload" "$KO" "$r" || true)
 		expect_eq "$r" EINVAL "load with a bad or unsupported option"

@@ -85,13 +85,13 @@ test_netlink_refuses_what_is_not_implemented() {
 	ip link add bond1 type bond mode active-backup miimon 100
 	local before r
 	before=$(bond_info bond1)
-	for args in "mode balance-xor" "mode 802.3ad"; do
+	for args in "mode broadcast" "mode 802.3ad"; do
 		# shellcheck disable=SC2086
 		r=$(ip link set bond1 type bond $args 2>&1) && fail "ip link set bond1 type bond $args succeeded"
 		expect_eq "$r" "Error: option not supported by rust_bond." "extack of $args"
 		expect_eq "$(bond_info bond1)" "$before" "bond1 after $args"
 	done
-	expect_match "$(dmesg)" 'bond1: option mode: mode balance-xor \(2\) is not implemented by rust_bond' "log line"
+	expect_match "$(dmesg)" 'bond1: option mode: mode broadcast \(3\) is not implemented by rust_bond' "log line"
 	# The same through sysfs, which used to take it.
 	r=$("$VMDIR/sysfs-write" /sys/class/net/bond1/bonding/mode 802.3ad || true)
 	expect_eq "$r" EOPNOTSUPP "sysfs mode 802.3ad"

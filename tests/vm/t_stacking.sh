@@ -190,6 +190,10 @@ netconsole_scenario() {
 	bond_up_ip
 	hw_active hw0
 	capture "$cap" ip netns exec peer tcpdump -l -n -A -i br0 udp port 6666
+	# The path to the peer works before the first line (in a CI rehearsal
+	# line one was lost with both drivers alike; the cause was not found,
+	# a path not yet forwarding is the suspect this rules out).
+	wait_for ping -c 1 -W 1 -q 192.0.2.2 >/dev/null || echo "no ping to the peer"
 	modprobe netconsole netconsole=6665@192.0.2.1/bond0,6666@192.0.2.2/02:00:00:00:00:fe ||
 		echo "netconsole did not load"
 	echo "<3>rb-netconsole: line one" >/dev/kmsg
@@ -217,17 +221,6 @@ test_netconsole_over_bond_matches_bonding() {
 	differential netconsole netconsole_scenario mode=1 miimon=100
 	expect_lines netconsole "the peer got line one" "the peer got line two, after the failover" \
 		"the peer got line three, through a port that joined later"
-}
-
-# hw_active PORT: waits until both emulated ports' links are up, then makes
-# PORT the active one. (virtio-net reports its carrier a little after its
-# first open, so which port's link comes up first, and becomes active, is
-# a race without this.)
-hw_active() {
-	wait_for grep -qx up /sys/class/net/hw0/bonding_slave/mii_status || echo "hw0's link is not up"
-	wait_for grep -qx up /sys/class/net/hw1/bonding_slave/mii_status || echo "hw1's link is not up"
-	echo "$1" >/sys/class/net/bond0/bonding/active_slave
-	wait_for active_is "$1" || echo "$1 is not the active port"
 }
 
 # A VLAN over a bond of NICs that filter VLANs in hardware (virtio-net):
