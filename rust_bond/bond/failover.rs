@@ -406,6 +406,26 @@ fn skip_updelay(dev: &BondDev, cfg: &Config, rtnl: &RtnlHeld) -> bool {
     }
 }
 
+/// bonding.ko's line for the first port back when it skips updelay
+/// (`ignore_updelay`): announced as a delay of 0 ms, before it is up.
+fn log_updelay_skipped(
+    dev: &BondDev,
+    cfg: &Config,
+    i: usize,
+    before: LinkState,
+    step: Step,
+    skip: bool,
+) {
+    if skip && step == Step::Up && before == LinkState::Down && cfg.values.get(OptId::Updelay) > 0 {
+        slave_log!(
+            dev_info,
+            dev,
+            &cfg.slaves[i].port.dev,
+            "link status up, enabling it in 0 ms\n"
+        );
+    }
+}
+
 /// One pass of the MII monitor over every port (`bond_mii_monitor()`).
 fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
     // 6.12's bonding.ko decides before the pass commits, later ones after
@@ -420,6 +440,7 @@ fn monitor_pass(dev: &BondDev, cfg: &mut Config, rtnl: &RtnlHeld) {
         let mut link = cfg.slaves[i].link;
         let before = link.state;
         let step = link.tick(ok, delays, no_active);
+        log_updelay_skipped(dev, cfg, i, before, step, no_active);
         if step == Step::Up {
             // Only the first port back skips updelay.
             no_active = false;
@@ -506,6 +527,7 @@ pub(crate) fn port_event(dev: &BondDev, cfg: &mut Config, port: &Arc<Port>, rtnl
     let mut link = cfg.slaves[i].link;
     let before = link.state;
     let step = link.event(ok, cfg.values.delays(), no_active);
+    log_updelay_skipped(dev, cfg, i, before, step, no_active);
     cfg.slaves[i].set_link(link, rtnl);
     let reselect = apply(dev, cfg, i, step, rtnl);
     settle(dev, cfg, reselect, before != link.state, rtnl);

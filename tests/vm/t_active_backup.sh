@@ -202,9 +202,9 @@ test_updelay_downdelay() {
 
 # With every port down, the first one back does not wait for updelay: a
 # bond with no active port takes it at once ("making interface the new
-# active one ... earlier").
+# active one ... earlier"), announced as "enabling it in 0 ms".
 test_first_port_back_skips_updelay() {
-	local drv t0 ms
+	local drv t0 ms n
 	for drv in bonding rust; do
 		load_driver $drv mode=1 miimon=100 updelay=3000
 		mk_ports 2
@@ -215,12 +215,15 @@ test_first_port_back_skips_updelay() {
 		ip -n peer link set p1 down
 		wait_for grep -qx down /sys/class/net/bond0/operstate || fail "$drv: bond0 stayed up without ports"
 		expect_eq "$(cat $B/active_slave)" "" "$drv: active port with every link down"
+		n=$(dmesg | wc -l)
 		t0=$(now_ms)
 		ip -n peer link set p1 up
 		wait_for active_is eth1 || fail "$drv: eth1 not active within 5 s"
 		ms=$(($(now_ms) - t0))
 		echo "$drv: eth1 active after ${ms} ms (updelay 3000)"
 		[ $ms -lt 2000 ] || fail "$drv: eth1 waited ${ms} ms for updelay"
+		expect_match "$(dmesg | tail -n +$((n + 1)))" 'bond0: \(slave eth1\): link status up, enabling it in 0 ms' \
+			"$drv: the skipped updelay logged"
 		wait_for grep -qx up /sys/class/net/bond0/operstate || fail "$drv: bond0 has no carrier"
 		cleanup
 	done
