@@ -595,6 +595,7 @@ test_iproute2_master_nomaster_match_bonding() {
 # Writes need CAP_NET_ADMIN (bonding.ko only relies on the file mode):
 # root without it is refused everywhere, and changes nothing; reads still
 # work.
+# kernel: test
 test_writes_need_cap_net_admin() {
 	load_driver rust mode=1 miimon=100
 	mk_ports 2

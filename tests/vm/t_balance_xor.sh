@@ -58,7 +58,7 @@ scenario_xor_flows() {
 	echo -eth0 >$B/slaves
 	flows "eth0 released"
 }
-# kernel: release
+# kernel: test
 test_xor_flows_like_bonding() {
 	differential "balance-xor flows" scenario_xor_flows mode=balance-xor miimon=100
 	# What bonding.ko did, which rust_bond did too: every flow left by one

@@ -58,6 +58,25 @@ test_every_path_once() {
 	echo +eth1 >/sys/class/net/bond1/bonding/slaves
 	ip link set bond1 up
 	"$VMDIR/sendframes" bond1 10
+	# balance-xor: ICMP and UDP through every hash policy's header walk
+	# (the flows themselves are compared with bonding.ko's on Debian's
+	# kernel: t_balance_xor.sh).
+	ip link set bond1 down
+	echo -eth1 >/sys/class/net/bond1/bonding/slaves
+	echo 2 >/sys/class/net/bond1/bonding/mode
+	echo +eth1 >/sys/class/net/bond1/bonding/slaves
+	ip link set bond1 up
+	ip addr add 198.18.0.1/24 dev bond1
+	ip neigh replace 198.18.0.2 lladdr 02:00:00:00:09:09 dev bond1 nud permanent
+	wait_for grep -qx up /sys/class/net/eth1/bonding_slave/mii_status || fail "eth1 not up in bond1"
+	local policy tx
+	tx=$(cat /sys/class/net/eth1/statistics/tx_packets)
+	for policy in layer2 layer2+3 layer3+4 encap2+3 encap3+4 vlan+srcmac; do
+		echo $policy >/sys/class/net/bond1/bonding/xmit_hash_policy
+		ping -c 1 -W 0.1 198.18.0.2 >/dev/null || true
+		echo x >/dev/udp/198.18.0.2/9
+	done
+	[ "$(cat /sys/class/net/eth1/statistics/tx_packets)" -ge $((tx + 12)) ] || fail "balance-xor sent too little"
 	# Bonds come and go with ports still in them.
 	echo +bond5 >/sys/class/net/bonding_masters
 	echo +eth2 >/sys/class/net/bond5/bonding/slaves

@@ -115,15 +115,17 @@ test_modinfo_lists_the_parameters() {
 	expect_eq "$(modinfo -F license "$KO")" GPL "license"
 }
 
-test_load_unload_20_times() {
+# Load and unload in a row (8 cycles: every other test loads and unloads
+# the module too; 20 took 2 minutes on the debug kernel).
+test_load_unload_8_times() {
 	local i
-	for i in $(seq 20); do
+	for i in $(seq 8); do
 		load_rust_bond max_bonds=2
 		ip link set bond0 up
 		"$VMDIR/sendframes" bond0 1
 		rmmod rust_bond
 	done
-	expect_eq "$(bond_devs)" "" "bonds after 20 cycles"
+	expect_eq "$(bond_devs)" "" "bonds after 8 cycles"
 	# Nothing left that would stop the C driver from taking the names.
 	load_bonding max_bonds=1
 	expect_eq "$(bond_devs)" "bond0" "bonding.ko creates bond0 afterwards"
