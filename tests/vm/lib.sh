@@ -201,6 +201,20 @@ hw_active() {
 # now_ms: a clock in milliseconds, for timing a change.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# klog_ms LOG REGEX: the kernel's time, in ms, of LOG's first line (dmesg's
+# "[  secs.usecs] text") whose text matches REGEX; nothing if none does.
+klog_ms() {
+	local l s us re='^\[ *([0-9]+)\.([0-9]{6})\] (.*)$'
+	while IFS= read -r l; do
+		[[ $l =~ $re ]] || continue
+		s=${BASH_REMATCH[1]} us=${BASH_REMATCH[2]}
+		if [[ ${BASH_REMATCH[3]} =~ $2 ]]; then
+			echo $((s * 1000 + 10#$us / 1000))
+			return
+		fi
+	done <<<"$1"
+}
+
 # capture OUT CMD...: runs CMD (a tcpdump -l) in the background with its
 # output in OUT, and returns once it is listening (tcpdump says so on
 # stderr), so that nothing sent after it is missed; CAPTURE is its pid.
