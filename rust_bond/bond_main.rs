@@ -6,6 +6,10 @@
 //! sysfs, `/proc/net/bonding`, iproute2) so that existing scripts and tools
 //! work unchanged. See `Documentation/rust_bond.rst`.
 
+// `try_pin_init!` of the bond's private data, one field a level deep,
+// passes the default limit of 128.
+#![recursion_limit = "256"]
+
 use bond::RustBond;
 
 mod bond;

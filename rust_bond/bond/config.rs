@@ -133,6 +133,14 @@ impl Values {
             .is_ok()
     }
 
+    /// Whether `xmit_hash_policy` picks the transmit port
+    /// (`bond_mode_uses_xmit_hash()`): balance-xor, and balance-tlb
+    /// without `tlb_dynamic_lb`.
+    pub(crate) fn uses_xmit_hash(&self) -> bool {
+        let m = self.mode();
+        m.uses_xmit_hash() || (m.is_lb() && self.get(OptId::TlbDynamicLb) == 0)
+    }
+
     /// The delays the link monitor counts with.
     pub(crate) fn delays(&self) -> crate::bond_core::link::Delays {
         crate::bond_core::link::Delays {

@@ -36,6 +36,8 @@ pub(crate) const MONITOR: WorkId = WorkId(0);
 pub(crate) const IGMP: WorkId = WorkId(1);
 /// The path monitor's work.
 pub(crate) const PATH: WorkId = WorkId(2);
+/// balance-tlb's monitor (learning packets and rebalancing).
+pub(crate) const TLB: WorkId = WorkId(3);
 
 /// The ports as the data path sees them. `all` is replaced as a whole
 /// under RTNL when a port joins or leaves; the active port and the
@@ -65,7 +67,7 @@ impl PortSets {
         self.all.get(self.active.load(Acquire) as usize)
     }
 
-    fn index_of(&self, port: &Port) -> Option<u32> {
+    pub(crate) fn index_of(&self, port: &Port) -> Option<u32> {
         let i = self.all.iter().position(|p| core::ptr::eq(&**p, port))?;
         u32::try_from(i).ok()
     }
@@ -236,6 +238,9 @@ pub(crate) struct Bond {
     xmit_policy: AtomicU8,
     /// `packets_per_slave`, for the data path.
     pub(crate) pps: AtomicU32,
+    /// balance-tlb's load table, and what its data path and monitor read
+    /// of the configuration.
+    pub(crate) tlb: super::tlb::BondTlb,
     /// `miimon`, and whether peer notifications are due: what the link
     /// monitor reads before it decides to take RTNL (copies of the
     /// config's, updated whenever it is given back).
@@ -269,6 +274,7 @@ impl Bond {
         let pps = values.get(crate::bond_core::options::OptId::PacketsPerSlave) as u32;
         let miimon = u32::try_from(values.miimon()).unwrap_or(u32::MAX);
         let arp = super::arp::BondArp::new(&values);
+        let tlb = super::tlb::BondTlb::new(&values);
         let path = super::path::BondPath::new(&values);
         let shown = Shown {
             values: values.clone(),
@@ -281,6 +287,7 @@ impl Bond {
             mode: AtomicU8::new(mode),
             xmit_policy: AtomicU8::new(xmit_policy),
             pps: AtomicU32::new(pps),
+            tlb: tlb?,
             miimon: AtomicU32::new(miimon),
             peer_notif_pending: AtomicBool::new(false),
             peer_notif_due: AtomicBool::new(false),
@@ -327,6 +334,7 @@ impl Bond {
     pub(crate) fn publish_monitor(&self, v: &Values) {
         let miimon = u32::try_from(v.miimon()).unwrap_or(u32::MAX);
         self.miimon.store(miimon, Relaxed);
+        self.tlb.publish(v);
         let changed = self.arp.targets_differ(v);
         self.arp.publish(v);
         self.path.publish(v, changed);
@@ -422,7 +430,7 @@ impl Bond {
     pub(crate) fn update_tx(&self, _rtnl: &RtnlHeld) {
         let rcu = RcuGuard::lock();
         if let Some(sets) = self.ports.get(&rcu) {
-            sets.update_tx(self.path.avoids_dead(), self.mode().uses_xmit_hash());
+            sets.update_tx(self.path.avoids_dead(), self.mode().can_use_xmit_hash());
         }
     }
 
@@ -496,7 +504,17 @@ impl Bond {
             .and_then(|p| sets.index_of(&p))
             .unwrap_or(PortSets::NONE);
         *sets.active.get_mut() = i;
-        sets.update_tx(self.path.avoids_dead(), self.mode().uses_xmit_hash());
+        sets.update_tx(self.path.avoids_dead(), self.mode().can_use_xmit_hash());
+        if self.mode() == Mode::Tlb {
+            // The load table names ports by their index: each bucket
+            // follows its port, or is free if the port left.
+            if let Some(old) = self.ports_rtnl(rtnl) {
+                self.tlb.table.remap(|i| {
+                    let p = old.all.get(i)?;
+                    sets.index_of(p).map(|j| j as usize)
+                });
+            }
+        }
         self.ports.replace(Some(sets), rtnl)
     }
 
@@ -527,6 +545,57 @@ impl Bond {
             .filter_map(|i| sets.all.get(sets.tx[(id + i) % n].load(Relaxed) as usize))
             .map(|p| &**p)
             .find(|p| p.dev_up())
+    }
+
+    /// The balance-tlb port for `skb` (`bond_xmit_tlb_slave_get()` and
+    /// `bond_do_alb_xmit()`): unicast IP flows by the load table (or by
+    /// their hash over the transmit set, without `tlb_dynamic_lb`), the
+    /// rest by the active port. A frame leaving by another port than the
+    /// active one carries that port's address as its source. `None` to
+    /// drop the frame.
+    fn tlb_port<'a>(&'a self, skb: &mut SkBuff, rcu: &'a RcuGuard) -> Option<&'a Port> {
+        let sets = self.ports.get(rcu)?;
+        let dynamic = self.tlb.dynamic();
+        let mut port = None;
+        if skb.tlb_balances() {
+            let hash = crate::bond_core::hash::xmit_hash(self.xmit_policy(), skb);
+            port = if dynamic {
+                let loads = super::tlb::SetLoads(sets);
+                self.tlb
+                    .table
+                    .choose(hash as u8, skb.len(), &loads)
+                    .and_then(|i| sets.all.get(i))
+            } else {
+                let n = sets.tx_count();
+                (n > 0)
+                    .then(|| sets.tx[hash as usize % n].load(Relaxed) as usize)
+                    .and_then(|i| sets.all.get(i))
+            };
+        }
+        let active = sets.active();
+        let port = match port {
+            Some(p) => p,
+            None => {
+                if dynamic {
+                    self.tlb.table.add_unbalanced(skb.len());
+                }
+                active?
+            }
+        };
+        if !port.can_tx() {
+            if dynamic {
+                // bonding.ko frees its buckets on the spot.
+                if let Some(i) = sets.index_of(port) {
+                    self.tlb.table.clear_port(i as usize, false);
+                }
+                port.set_tlb_load(0);
+            }
+            return None;
+        }
+        if !active.is_some_and(|a| Arc::ptr_eq(a, port)) && skb.set_source_of(&port.dev).is_err() {
+            return None;
+        }
+        Some(port)
     }
 
     /// The balance-xor port for `skb` (`bond_3ad_xor_xmit`): the transmit
@@ -583,13 +652,17 @@ impl Driver for BondDriver {
         if path {
             super::path::opened(&cfg);
         }
+        let mode = cfg.mode();
         for s in cfg.slaves.iter() {
-            if cfg.mode() == Mode::ActiveBackup && !dev.data().active_is(&s.port) {
+            if mode.uses_primary() && !dev.data().active_is(&s.port) {
                 s.port
-                    .set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
+                    .set_inactive_flags_in(mode, cfg.values.all_slaves_active(), rtnl);
             } else {
                 s.port.set_active_flags(rtnl);
             }
+        }
+        if mode.is_lb() {
+            super::tlb::opened(dev, &cfg);
         }
         dev.data().update_tx(rtnl);
         if cfg.values.miimon() > 0
@@ -611,6 +684,7 @@ impl Driver for BondDriver {
         dev.cancel_work_sync(MONITOR);
         dev.cancel_work_sync(IGMP);
         dev.cancel_work_sync(PATH);
+        dev.cancel_work_sync(TLB);
         let mut cfg = dev.data().lock_cfg(rtnl)?;
         cfg.send_peer_notif = 0;
         let active = {
@@ -618,7 +692,7 @@ impl Driver for BondDriver {
             dev.data().active(&rcu).map(|p| p.dev.to_ref())
         };
         match cfg.mode() {
-            Mode::ActiveBackup => {
+            m if m.uses_primary() => {
                 if let Some(p) = active {
                     p.unsync_addrs_from(dev);
                 }
@@ -655,6 +729,7 @@ impl Driver for BondDriver {
         let port = match bond.mode() {
             Mode::ActiveBackup => bond.active(&rcu).map(|p| &**p),
             Mode::Xor => bond.xor_port(&mut skb, &rcu),
+            Mode::Tlb => bond.tlb_port(&mut skb, &rcu),
             _ => bond.rr_port(&mut skb, &rcu),
         };
         let Some(p) = port else {
@@ -717,7 +792,7 @@ impl Driver for BondDriver {
         let active = dev
             .data()
             .active_port(rtnl)
-            .filter(|_| dev.data().mode() == Mode::ActiveBackup);
+            .filter(|_| dev.data().mode().uses_primary());
         let active = active.ok_or(crate::kext::errno::EOPNOTSUPP())?;
         cfg.get_lower(&active.dev)?;
         cfg.set_bonded_phc_index()
@@ -737,7 +812,7 @@ impl Driver for BondDriver {
         let active = dev
             .data()
             .active_port(rtnl)
-            .filter(|_| dev.data().mode() == Mode::ActiveBackup);
+            .filter(|_| dev.data().mode().uses_primary());
         let active = active.ok_or(crate::kext::errno::EOPNOTSUPP())?;
         cfg.set_lower(&active.dev, extack)?;
         cfg.set_bonded_phc_index()
@@ -798,7 +873,7 @@ impl Driver for BondDriver {
             }
         };
         match dev.data().mode() {
-            Mode::ActiveBackup => {
+            m if m.uses_primary() => {
                 if let Some(p) = dev.data().active_port(rtnl) {
                     apply(&p.dev);
                 }
@@ -815,7 +890,7 @@ impl Driver for BondDriver {
         let bond = dev.data();
         let rcu = RcuGuard::lock();
         match bond.mode() {
-            Mode::ActiveBackup => {
+            m if m.uses_primary() => {
                 if let Some(p) = bond.active(&rcu) {
                     p.dev.sync_addrs_in_rx_mode(dev);
                 }
@@ -927,12 +1002,12 @@ impl Driver for BondDriver {
     }
 
     /// `bond_ethtool_get_ts_info()`: the active port's time stamping in
-    /// active-backup; otherwise software transmit stamps if every port
-    /// has them.
+    /// the modes with one (active-backup, balance-tlb); otherwise
+    /// software transmit stamps if every port has them.
     fn ts_info(dev: &BondDev, info: &mut TsInfo<'_>) -> Result {
         let bond = dev.data();
         let active = match bond.mode() {
-            Mode::ActiveBackup => {
+            m if m.uses_primary() => {
                 let rcu = RcuGuard::lock();
                 bond.active(&rcu).map(|p| p.dev.to_ref())
             }
@@ -972,6 +1047,8 @@ impl Driver for BondDriver {
             }
         } else if id == PATH {
             super::path::monitor(dev);
+        } else if id == TLB {
+            super::tlb::monitor(dev);
         } else {
             super::failover::resend_igmp(dev);
         }

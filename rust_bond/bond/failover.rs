@@ -13,7 +13,7 @@ use crate::bond_core::link::{LinkState, Step};
 use crate::bond_core::options::{Mode, OptId};
 use crate::bond_core::select::{find_best_by, Candidate, Selection};
 use crate::kext::netdev::{self, event, iff, NetDevice};
-use crate::kext::print::{dev_err, dev_info};
+use crate::kext::print::{dev_err, dev_info, dev_warn};
 use crate::kext::rcu::RcuGuard;
 use crate::kext::rtnl::{self, RtnlHeld};
 use core::sync::atomic::Ordering::Relaxed;
@@ -134,6 +134,9 @@ pub(crate) fn switch_active(
                     );
                 }
                 s.set_link(crate::bond_core::link::PortLink::new(LinkState::Up), rtnl);
+                if mode.is_lb() {
+                    super::tlb::link_change(dev, n, true);
+                }
             } else if mode.uses_primary() {
                 slave_log!(
                     dev_info,
@@ -147,9 +150,19 @@ pub(crate) fn switch_active(
     if mode.uses_primary() {
         swap_addr_state(dev, new.as_deref(), old.as_deref(), rtnl);
     }
-    // Published at once: the new port delivers to the bond as soon as its
-    // flags say so, just below (bonding.ko's order).
-    bond.set_active_port(new.as_ref(), rtnl);
+    if mode.is_lb() {
+        super::tlb::active_change(dev, cfg, old.as_ref(), new.as_ref(), rtnl);
+        if let Some(o) = &old {
+            o.set_lb_inactive_flags(cfg.values.all_slaves_active());
+        }
+        if let Some(n) = &new {
+            n.set_active_flags(rtnl);
+        }
+    } else {
+        // Published at once: the new port delivers to the bond as soon as
+        // its flags say so, just below (bonding.ko's order).
+        bond.set_active_port(new.as_ref(), rtnl);
+    }
     if mode == Mode::ActiveBackup {
         if let Some(o) = &old {
             o.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
@@ -344,8 +357,22 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
         Step::Up => {
             port.arp.link_up_now();
             port.update_speed_duplex(rtnl);
-            // Every port but active-backup's transmits at once.
-            if mode != Mode::ActiveBackup {
+            if mode.is_lb() && port.speed_duplex().is_none() {
+                // A mode that weighs ports by speed keeps one whose speed
+                // ethtool cannot tell down (bond_needs_speed_duplex()),
+                // and the next tick tries again.
+                cfg.slaves[i]
+                    .set_link(crate::bond_core::link::PortLink::new(LinkState::Down), rtnl);
+                if crate::kext::print::net_ratelimit() {
+                    slave_log!(dev_warn, dev, pdev, "failed to get link speed/duplex\n");
+                }
+                return false;
+            }
+            // Every port but active-backup's transmits at once
+            // (balance-tlb's still delivers only if it is the active one).
+            if mode.is_lb() {
+                port.set_backup_state(false, rtnl);
+            } else if mode != Mode::ActiveBackup {
                 port.set_active_flags(rtnl);
             }
             let (speed, duplex) = port.speed_duplex().unwrap_or((0, netdev::DUPLEX_FULL));
@@ -357,6 +384,9 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
                 speed,
                 if duplex != 0 { "full" } else { "half" }
             );
+            if mode.is_lb() {
+                super::tlb::link_change(dev, &port, true);
+            }
             // bond_miimon_commit(): reselect for a port that beats the
             // active one on prio too.
             let beats_active = match bond.active_port(rtnl) {
@@ -377,6 +407,9 @@ fn apply(dev: &BondDev, cfg: &mut Config, i: usize, step: Step, rtnl: &RtnlHeld)
                 pdev,
                 "link status definitely down, disabling slave\n"
             );
+            if mode.is_lb() {
+                super::tlb::link_change(dev, &port, false);
+            }
             bond.active_is(&port)
         }
     }
@@ -401,7 +434,7 @@ fn settle(dev: &BondDev, cfg: &mut Config, reselect: bool, changed: bool, rtnl: 
 fn skip_updelay(dev: &BondDev, cfg: &Config, rtnl: &RtnlHeld) -> bool {
     match cfg.mode() {
         Mode::ActiveBackup => dev.data().active_port(rtnl).is_none(),
-        m if m.uses_xmit_hash() => dev.data().tx_count(rtnl) == 0,
+        m if m.can_use_xmit_hash() => dev.data().tx_count(rtnl) == 0,
         _ => false,
     }
 }

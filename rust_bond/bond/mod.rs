@@ -15,6 +15,7 @@ mod path;
 mod port;
 mod proc;
 mod setopt;
+mod tlb;
 
 use config::Values;
 use device::{BondDev, BondDriver};
@@ -208,7 +209,7 @@ fn port_event(
             }
             // balance-xor's set follows the carrier at once, with or
             // without a monitor (bonding rebuilds its slave array here).
-            if bond.data().mode().uses_xmit_hash() {
+            if bond.data().mode().can_use_xmit_hash() {
                 bond.data().update_tx(rtnl);
             }
             if dev.ops_locked() {

@@ -270,10 +270,7 @@ fn named_option(id: OptId, p: &CharpParam) -> Result<Option<u64>> {
 /// Fails if an option of a feature rust_bond lacks was given.
 fn refuse_unimplemented() -> Result {
     let named = [(OptId::LacpRate, &LACP_RATE), (OptId::AdSelect, &AD_SELECT)];
-    let ints = [
-        (OptId::MinLinks, &MIN_LINKS),
-        (OptId::LpInterval, &LP_INTERVAL),
-    ];
+    let ints = [(OptId::MinLinks, &MIN_LINKS)];
     let given = named
         .iter()
         .find(|(_, p)| p.get().is_some())
@@ -315,8 +312,18 @@ impl core::fmt::Display for FirstItems<'_> {
 /// what bonding.ko would reset with a warning (both monitors, a bad or no
 /// target) fails the load.
 fn arp_options(v: &mut Values) -> Result {
-    let interval = int_option(OptId::ArpInterval, &ARP_INTERVAL)?.unwrap_or(0);
+    let mut interval = int_option(OptId::ArpInterval, &ARP_INTERVAL)?.unwrap_or(0);
     let miimon = v.get(OptId::Miimon);
+    if interval > 0 && miimon > 0 && MIIMON.get() == UNSET {
+        // miimon was forced on by the mode (balance-tlb): bonding.ko's
+        // warning, and no ARP monitor.
+        pr_warn!(
+            "Warning: miimon ({}) and arp_interval ({}) can't be used simultaneously, disabling ARP monitoring\n",
+            miimon,
+            interval
+        );
+        interval = 0;
+    }
     if interval > 0 && miimon > 0 {
         pr_err!(
             "Error: miimon ({}) and arp_interval ({}) can't be used simultaneously\n",
@@ -434,6 +441,21 @@ impl Params {
             if let Some(value) = int_option(id, p)? {
                 v.set(id, value);
             }
+        }
+        // 802.3ad, balance-tlb and balance-alb need miimon.
+        if !v.mode().uses_arp() && v.miimon() == 0 {
+            pr_warn!("Warning: miimon must be specified, otherwise bonding will not detect link failure, speed and duplex which are essential for 802.3ad operation\n");
+            pr_warn!("Forcing miimon to 100msec\n");
+            v.set(OptId::Miimon, options::DEFAULT_MIIMON);
+        }
+        if LP_INTERVAL.get() == 0 {
+            pr_warn!(
+                "Warning: ip_interval must be between 1 and {}, so it was reset to {}\n",
+                i32::MAX,
+                get(OptId::LpInterval).default_value()
+            );
+        } else if let Some(value) = int_option(OptId::LpInterval, &LP_INTERVAL)? {
+            v.set(OptId::LpInterval, value);
         }
         for (id, p) in [
             (OptId::PrimaryReselect, &PRIMARY_RESELECT),

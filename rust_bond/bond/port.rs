@@ -73,6 +73,9 @@ pub(crate) struct Port {
     /// `bonding_slave/prio`: among ports that are up, the active-backup
     /// selection prefers the highest.
     prio: AtomicI32,
+    /// balance-tlb: the load of the flows the port carries (bonding's
+    /// `tlb_slave_info.load`), in bytes per second of the last period.
+    tlb_load: AtomicU32,
 }
 
 impl Port {
@@ -136,6 +139,51 @@ impl Port {
         if was_backup {
             self.lower_state_changed(rtnl);
         }
+    }
+
+    /// `bond_set_slave_inactive_flags()` of balance-tlb: the port stays
+    /// active (it transmits) but delivers nothing to the bond unless
+    /// `all_slaves_active` (which leaves the flag as it was, as bonding.ko
+    /// does). No state changes, so nothing to announce.
+    pub(crate) fn set_lb_inactive_flags(&self, all_slaves_active: bool) {
+        if !all_slaves_active {
+            self.inactive.store(true, Relaxed);
+        }
+    }
+
+    /// [`Port::set_inactive_flags`], or in balance-tlb
+    /// [`Port::set_lb_inactive_flags`], as bonding.ko's one function.
+    pub(crate) fn set_inactive_flags_in(
+        &self,
+        mode: Mode,
+        all_slaves_active: bool,
+        rtnl: &RtnlHeld,
+    ) {
+        if mode.is_lb() {
+            self.set_lb_inactive_flags(all_slaves_active);
+        } else {
+            self.set_inactive_flags(all_slaves_active, rtnl);
+        }
+    }
+
+    /// The load balance-tlb's table counts on the port.
+    pub(crate) fn tlb_load(&self) -> u32 {
+        self.tlb_load.load(Relaxed)
+    }
+
+    pub(crate) fn set_tlb_load(&self, load: u32) {
+        self.tlb_load.store(load, Relaxed);
+    }
+
+    pub(crate) fn add_tlb_load(&self, load: u32) {
+        // Wrapping, as bonding.ko's u32.
+        self.tlb_load.fetch_add(load, Relaxed);
+    }
+
+    /// The speed balance-tlb weighs the port by: bonding.ko's
+    /// `SPEED_UNKNOWN` (`u32::MAX`) when ethtool does not know it.
+    pub(crate) fn tlb_speed(&self) -> u32 {
+        self.speed_duplex().map_or(u32::MAX, |(s, _)| s)
     }
 
     /// `bond_set_slave_inactive_flags()`.
@@ -442,10 +490,16 @@ pub(crate) fn enslave(
             ),
             prio: AtomicI32::new(0),
             path: super::path::PortPath::new(),
+            tlb_load: AtomicU32::new(0),
         },
         GFP_KERNEL,
     )
     .map_err(|_| ENOMEM)?;
+    if mode.is_lb() {
+        // Its own address back as dev_addr (the guards above restore it
+        // on failure).
+        super::tlb::attach(dev, cfg, &port, rtnl)?;
+    }
     // netconsole over the bond sends through every port.
     if netpoll::is_set_up(dev, rtnl) && port.np.enable(pdev, rtnl).is_err() {
         slave_log!(
@@ -486,6 +540,9 @@ pub(crate) fn enslave(
     slave.set_link(link, rtnl);
     match mode {
         Mode::ActiveBackup => port.set_inactive_flags(cfg.values.all_slaves_active(), rtnl),
+        // Transmits, but receives for the bond only once it is the active
+        // port.
+        Mode::Tlb => port.set_lb_inactive_flags(cfg.values.all_slaves_active()),
         _ => port.set_active_flags(rtnl),
     }
 
@@ -499,7 +556,8 @@ pub(crate) fn enslave(
     let (tx_type, hash_type) = match mode {
         Mode::ActiveBackup => (netdev::LAG_TX_ACTIVEBACKUP, netdev::LAG_HASH_NONE),
         Mode::Xor => (netdev::LAG_TX_HASH, lag_hash(bond.xmit_policy())),
-        _ => (netdev::LAG_TX_ROUNDROBIN, netdev::LAG_HASH_NONE),
+        Mode::RoundRobin => (netdev::LAG_TX_ROUNDROBIN, netdev::LAG_HASH_NONE),
+        _ => (netdev::LAG_TX_UNKNOWN, netdev::LAG_HASH_NONE),
     };
     pdev.link_master(dev, tx_type, hash_type, rtnl)?;
     let unlink = ScopeGuard::new(|| pdev.unlink_master(dev, rtnl));
@@ -607,7 +665,7 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     };
     let port = slave.port.clone();
     let pdev: &NetDevice = &port.dev;
-    port.set_inactive_flags(cfg.values.all_slaves_active(), rtnl);
+    port.set_inactive_flags_in(mode, cfg.values.all_slaves_active(), rtnl);
     super::arp::released(cfg);
     port.arp.set_candidate(false);
     super::arp::leave_ns_groups(&port, &mut slave.ns, rtnl);
@@ -660,6 +718,9 @@ pub(crate) fn release(dev: &BondDev, cfg: &mut Config, idx: usize, how: Leave, r
     }
     if was_active {
         super::failover::switch_active(dev, cfg, Some(port.clone()), None, rtnl);
+    }
+    if mode.is_lb() {
+        super::tlb::detach(dev, cfg, &port, rtnl);
     }
     if how != Leave::All && was_active {
         super::failover::select_active(dev, cfg, rtnl);

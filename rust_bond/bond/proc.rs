@@ -46,7 +46,7 @@ fn print(dev: &BondDev, shown: &Shown, out: &mut SeqBuf) -> core::fmt::Result {
         )?;
     }
     writeln!(out)?;
-    if mode.uses_xmit_hash() {
+    if v.uses_xmit_hash() {
         let policy = v.get(OptId::XmitHashPolicy);
         writeln!(
             out,

@@ -158,6 +158,17 @@ pub(crate) fn set_option(
             v.set(OptId::Mode, value);
             // bonding resets arp_validate on every mode write.
             v.set(OptId::ArpValidate, 0);
+            // A mode without the ARP monitor runs miimon instead
+            // (bond_option_mode_set()).
+            if !v.mode().uses_arp() {
+                v.set(OptId::ArpInterval, 0);
+                // Nor the path monitor, which takes the ARP monitor's
+                // targets (the bond is down: neither runs).
+                v.set(OptId::PathInterval, 0);
+                if v.miimon() == 0 {
+                    v.set(OptId::Miimon, options::DEFAULT_MIIMON);
+                }
+            }
             dev.data().set_mode(v.mode());
         }
         OptId::Miimon => {

@@ -12,3 +12,4 @@ pub(crate) mod path;
 pub(crate) mod select;
 pub(crate) mod stats;
 pub(crate) mod text;
+pub(crate) mod tlb;

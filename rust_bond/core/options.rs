@@ -60,11 +60,15 @@ impl Mode {
     /// Whether rust_bond implements this mode. The others parse (so the
     /// error can name them) but are refused.
     pub(crate) fn implemented(self) -> bool {
-        matches!(self, Mode::RoundRobin | Mode::ActiveBackup | Mode::Xor)
+        matches!(
+            self,
+            Mode::RoundRobin | Mode::ActiveBackup | Mode::Xor | Mode::Tlb
+        )
     }
 
     /// The names of the modes rust_bond implements, for error messages.
-    pub(crate) const IMPLEMENTED_NAMES: &'static str = "balance-rr, active-backup, balance-xor";
+    pub(crate) const IMPLEMENTED_NAMES: &'static str =
+        "balance-rr, active-backup, balance-xor, balance-tlb";
 
     /// Whether one port is the active one, which receives
     /// (`bond_uses_primary()`): active-backup, balance-tlb, balance-alb.
@@ -72,11 +76,29 @@ impl Mode {
         USES_PRIMARY & self.bit() != 0
     }
 
-    /// Whether `xmit_hash_policy` picks the transmit port
-    /// (`bond_mode_uses_xmit_hash()`; balance-tlb and balance-alb also
-    /// with `tlb_dynamic_lb` 0, once rust_bond has them).
+    /// Whether `xmit_hash_policy` picks the transmit port whatever the
+    /// other options (`bond_mode_uses_xmit_hash()` but for balance-tlb and
+    /// balance-alb, which use it with `tlb_dynamic_lb` 0).
     pub(crate) fn uses_xmit_hash(self) -> bool {
         matches!(self, Mode::Xor | Mode::Ieee8023ad)
+    }
+
+    /// Whether the mode keeps a set of the ports that can transmit, which
+    /// follows their carrier (`bond_mode_can_use_xmit_hash()`, for which
+    /// bonding.ko rebuilds its slave arrays).
+    pub(crate) fn can_use_xmit_hash(self) -> bool {
+        matches!(self, Mode::Xor | Mode::Ieee8023ad | Mode::Tlb | Mode::Alb)
+    }
+
+    /// Whether the ARP monitor can run in the mode (`bond_mode_uses_arp()`):
+    /// not in 802.3ad, balance-tlb or balance-alb, which need miimon.
+    pub(crate) fn uses_arp(self) -> bool {
+        NOT_ARP & self.bit() == 0
+    }
+
+    /// balance-tlb and balance-alb (`bond_is_lb()`).
+    pub(crate) fn is_lb(self) -> bool {
+        matches!(self, Mode::Tlb | Mode::Alb)
     }
 
     const fn bit(self) -> u8 {
@@ -335,7 +357,7 @@ use Support::{Full, Inert, Refused};
 pub(crate) static OPTIONS: [BondOption; 34] = [
     opt(OptId::Slaves, "slaves", "Enslave (+ifname) or release (-ifname) a port",
         Raw, Full, &[], OPT_RAWVAL, 0),
-    opt(OptId::Mode, "mode", "Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor",
+    opt(OptId::Mode, "mode", "Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor, 5 for balance-tlb",
         Named, Full, &MODE_TBL, OPT_NOSLAVES | OPT_IFDOWN, 0),
     opt(OptId::FailOverMac, "fail_over_mac",
         "For active-backup, do not set all slaves to the same MAC; 0 for none (default), 1 for active, 2 for follow",
@@ -392,13 +414,13 @@ pub(crate) static OPTIONS: [BondOption; 34] = [
         Number, Full, &RESEND_IGMP_TBL, 0, 0),
     opt(OptId::MinLinks, "min_links", "Minimum number of available links of 802.3ad (not implemented)",
         Number, Inert, &INTMAX_TBL, 0, 0),
-    opt(OptId::LpInterval, "lp_interval", "Learning packet interval of balance-tlb/alb (not implemented)",
-        Number, Inert, &LP_INTERVAL_TBL, 0, 0),
+    opt(OptId::LpInterval, "lp_interval", "The number of seconds between instances where the bonding driver sends learning packets to each slaves peer switch. The default is 1.",
+        Number, Full, &LP_INTERVAL_TBL, 0, 0),
     opt(OptId::PacketsPerSlave, "packets_per_slave",
         "Packets to send per slave in balance-rr mode; 0 for a random slave, 1 packet per slave (default), >1 packets per slave",
         Number, Full, &PPS_TBL, 0, all_modes_except(Mode::RoundRobin.bit())),
-    opt(OptId::TlbDynamicLb, "tlb_dynamic_lb", "Dynamic flow shuffling of balance-tlb (not implemented)",
-        Number, Inert, &TLB_DYNAMIC_LB_TBL, OPT_IFDOWN, all_modes_except(Mode::Tlb.bit() | Mode::Alb.bit())),
+    opt(OptId::TlbDynamicLb, "tlb_dynamic_lb", "Dynamic flow shuffling of balance-tlb: 1 by load (default), 0 by xmit_hash_policy",
+        Number, Full, &TLB_DYNAMIC_LB_TBL, OPT_IFDOWN, all_modes_except(Mode::Tlb.bit() | Mode::Alb.bit())),
     opt(OptId::AdActorSysPrio, "ad_actor_sys_prio", "802.3ad system priority (802.3ad is not implemented)",
         Only8023ad, Inert, &AD_ACTOR_SYS_PRIO_TBL, 0, ONLY_8023AD),
     opt(OptId::AdActorSystem, "ad_actor_system", "802.3ad system MAC (802.3ad is not implemented)",
@@ -608,6 +630,9 @@ pub(crate) fn parse_mode(input: &[u8]) -> Result<Mode, Option<Mode>> {
 pub(crate) const MAX_BONDS_RANGE: core::ops::RangeInclusive<i32> = 0..=i32::MAX;
 /// Default and range of the `tx_queues` module parameter (bonding's).
 pub(crate) const TX_QUEUES_DEFAULT: i32 = 16;
+/// The `miimon` of a mode that needs it when none is set
+/// (`BOND_DEFAULT_MIIMON`).
+pub(crate) const DEFAULT_MIIMON: u64 = 100;
 /// Range of `tx_queues`.
 pub(crate) const TX_QUEUES_RANGE: core::ops::RangeInclusive<i32> = 1..=255;
 

@@ -172,6 +172,16 @@ pub(crate) fn path_probe6(
     unsafe { sys::rb_path_probe6(bond.as_raw(), port.as_raw(), &t, src.as_ptr()) }
 }
 
+/// Sends balance-tlb's learning packets for `mac` out of `port` (a port of
+/// `bond`): untagged, then for each VLAN right above `bond`, and unless
+/// `strict` for each macvlan above it (`alb_send_learning_packets()`).
+pub(crate) fn learning_packets(bond: &NetDevice, port: &NetDevice, mac: &MacAddr, strict: bool) {
+    // SAFETY: Both devices are live (the caller's references); `mac` is a
+    // 6-byte address; the helper takes the RCU read lock for its walk and
+    // allocates with GFP_ATOMIC.
+    unsafe { sys::rb_lb_learning_packets(bond.as_raw(), port.as_raw(), mac.as_ptr(), strict) }
+}
+
 /// Adds `mac` to (or removes it from) the addresses `port`'s filter
 /// passes (`dev_uc_add()`/`dev_uc_del()`).
 pub(crate) fn uc_addr(port: &NetDevice, mac: &MacAddr, add: bool, _rtnl: &RtnlHeld) -> Result {

@@ -304,8 +304,10 @@ impl NetDevice {
         Ok(())
     }
 
-    /// Sets `mac` without notifying (inside `ndo_set_mac_address`, whose
-    /// caller notifies).
+    /// Sets `mac` as the device's address without notifying and without
+    /// its driver (`dev_addr_set()`): inside `ndo_set_mac_address`, whose
+    /// caller notifies; and balance-tlb's per-port addresses, which only
+    /// its frames' sources carry (the hardware keeps the bond's).
     pub(crate) fn set_addr_quiet(&self, mac: &MacAddr, _rtnl: &RtnlHeld) {
         // SAFETY: RTNL is held; `mac` has `addr_len` (6) bytes.
         unsafe { sys::dev_addr_set(self.as_raw(), mac.as_ptr()) };
@@ -893,7 +895,7 @@ pub(crate) const PORT_OTHER: u8 = sys::PORT_OTHER as u8;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct WorkId(pub(crate) usize);
 
-const WORKS: usize = 3;
+const WORKS: usize = 4;
 
 /// A driver of network devices: the callbacks of its `net_device_ops`.
 /// Those with a `rtnl` argument run with RTNL held.
@@ -1729,6 +1731,8 @@ pub(super) unsafe fn init_priv<T: Driver>(
 ) -> Result {
     const {
         assert!(core::mem::align_of::<Priv<T>>() <= sys::NETDEV_ALIGN as usize);
+        // One line below for each work.
+        assert!(WORKS == 4);
     }
     // SAFETY: The private area of the device, sized for `Priv<T>` (the
     // setup of `T` asked for it) and, by the assertion above, aligned.
@@ -1739,6 +1743,7 @@ pub(super) unsafe fn init_priv<T: Driver>(
         RawDelayedWork::init(&raw mut (*p).works[0], Adapter::<T>::work::<0>);
         RawDelayedWork::init(&raw mut (*p).works[1], Adapter::<T>::work::<1>);
         RawDelayedWork::init(&raw mut (*p).works[2], Adapter::<T>::work::<2>);
+        RawDelayedWork::init(&raw mut (*p).works[3], Adapter::<T>::work::<3>);
         compat::pin_init_into(data, &raw mut (*p).data)
     }
 }
@@ -1885,6 +1890,7 @@ pub(crate) const NET_ADDR_RANDOM: u8 = sys::NET_ADDR_RANDOM as u8;
 pub(crate) const LAG_TX_ROUNDROBIN: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_ROUNDROBIN;
 pub(crate) const LAG_TX_ACTIVEBACKUP: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_ACTIVEBACKUP;
 pub(crate) const LAG_TX_HASH: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_HASH;
+pub(crate) const LAG_TX_UNKNOWN: u32 = sys::netdev_lag_tx_type_NETDEV_LAG_TX_TYPE_UNKNOWN;
 /// `NETDEV_LAG_HASH_*` for [`NetDevice::link_master`].
 pub(crate) const LAG_HASH_NONE: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_NONE;
 pub(crate) const LAG_HASH_L2: u32 = sys::netdev_lag_hash_NETDEV_LAG_HASH_L2;

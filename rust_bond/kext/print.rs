@@ -47,3 +47,10 @@ macro_rules! dev_info {
     };
 }
 pub(crate) use {dev_err, dev_info, dev_warn};
+
+/// Whether a rate-limited networking message may be printed now
+/// (`net_ratelimit()`: 10 per 5 s).
+pub(crate) fn net_ratelimit() -> bool {
+    // SAFETY: No preconditions; callable in any context.
+    unsafe { crate::sys::rb_net_ratelimit() }
+}

@@ -51,6 +51,25 @@ impl SkBuff {
         }
     }
 
+    /// Whether balance-tlb spreads the frame over its ports: unicast IPv4,
+    /// and unicast IPv6 but neighbour discovery (which may pull the
+    /// headers into the linear part).
+    pub(crate) fn tlb_balances(&mut self) -> bool {
+        // SAFETY: We own a valid skb on its way out (`skb->data` at the
+        // MAC header, the network header set).
+        unsafe { sys::rb_skb_tlb_balances(self.as_raw()) }
+    }
+
+    /// Makes `port`'s address the frame's source, on a private copy of
+    /// the header if it was shared (balance-tlb, for a port other than
+    /// the active one). Fails only if that copy could not be allocated.
+    pub(crate) fn set_source_of(&mut self, port: &NetDevice) -> kernel::error::Result {
+        // SAFETY: We own a valid skb with its MAC header set; `port` is
+        // live (the caller's borrow), its address read as bonding.ko
+        // reads it here, without a lock.
+        kernel::error::to_result(unsafe { sys::rb_skb_set_source(self.as_raw(), port.as_raw()) })
+    }
+
     fn restore_queue_mapping(&mut self) {
         // SAFETY: We own the skb, on its way through an upper device whose
         // `ndo_select_queue` saved the mapping (or whose control block the

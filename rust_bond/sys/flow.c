@@ -7,7 +7,10 @@
  * bond_main.c), a table that is initialised once at load.
  */
 #include <linux/skbuff.h>
+#include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
+#include <linux/ipv6.h>
+#include <net/ndisc.h>
 #include <net/flow_dissector.h>
 #include <net/sch_generic.h>
 #include "helpers.h"
@@ -95,4 +98,54 @@ bool rb_skb_dissect(struct sk_buff *skb, struct rb_flow *f)
 	f->icmp_code = fk.icmp.code;
 	f->icmp_id = fk.icmp.id;
 	return true;
+}
+
+/* alb_determine_nd(): an IPv6 frame that is (or may be) ND. */
+static bool rb_skb_is_nd(struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6hdr;
+	const struct icmp6hdr *hdr;
+
+	if (!pskb_network_may_pull(skb, sizeof(*ip6hdr)))
+		return true;
+	ip6hdr = ipv6_hdr(skb);
+	if (ip6hdr->nexthdr != IPPROTO_ICMPV6)
+		return false;
+	if (!pskb_network_may_pull(skb, sizeof(*ip6hdr) + sizeof(*hdr)))
+		return true;
+	ip6hdr = ipv6_hdr(skb);
+	hdr = (const struct icmp6hdr *)(ip6hdr + 1);
+	return hdr->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT ||
+	       hdr->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION;
+}
+
+/*
+ * Whether balance-tlb spreads the frame (bond_xmit_tlb_slave_get()):
+ * unicast IPv4, and unicast IPv6 but neighbour discovery. The rest goes
+ * out on the active port.
+ */
+bool rb_skb_tlb_balances(struct sk_buff *skb)
+{
+	if (is_multicast_ether_addr(skb_eth_hdr(skb)->h_dest))
+		return false;
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		return true;
+	case htons(ETH_P_IPV6):
+		return !rb_skb_is_nd(skb);
+	default:
+		return false;
+	}
+}
+
+/* bond_do_alb_xmit(): a frame leaving by a port other than the active one
+ * carries that port's address as its source. -ENOMEM if the header could
+ * not be made writable.
+ */
+int rb_skb_set_source(struct sk_buff *skb, const struct net_device *port)
+{
+	if (skb_cow_head(skb, 0))
+		return -ENOMEM;
+	ether_addr_copy(skb_eth_hdr(skb)->h_source, port->dev_addr);
+	return 0;
 }

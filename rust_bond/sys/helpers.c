@@ -98,6 +98,12 @@ void rb_spin_unlock(spinlock_t *lock)
 }
 
 /* dev_net() is an inline. */
+/* net_ratelimit(), for warnings a monitor could repeat every tick. */
+bool rb_net_ratelimit(void)
+{
+	return net_ratelimit();
+}
+
 bool rb_net_admin_capable(struct net_device *dev)
 {
 	return ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN);

@@ -16,6 +16,7 @@ u64 rb_percpu_u64_sum(u64 __percpu *counters, size_t i);
 struct net_device;
 void rb_master_setup_features(struct net_device *dev);
 u64 rb_master_fix_features(struct net_device *dev, u64 features);
+bool rb_net_ratelimit(void);
 bool rb_net_admin_capable(struct net_device *dev);
 bool rb_linkwatch_pending(struct net_device *dev);
 /* What differs in C between 6.12 and 7.x (see helpers.c). */
@@ -70,6 +71,12 @@ bool rb_skb_dissect(struct sk_buff *skb, struct rb_flow *f);
 int rb_skb_rx_queue(const struct sk_buff *skb);
 void rb_skb_save_queue_mapping(struct sk_buff *skb);
 void rb_skb_restore_queue_mapping(struct sk_buff *skb);
+
+/* balance-tlb (flow.c, probes.c). */
+bool rb_skb_tlb_balances(struct sk_buff *skb);
+int rb_skb_set_source(struct sk_buff *skb, const struct net_device *port);
+void rb_lb_learning_packets(struct net_device *bond, struct net_device *port, const u8 *mac,
+			    bool strict);
 
 #include <linux/spinlock.h>
 void rb_level_lock_init(spinlock_t *lock);

@@ -6,12 +6,14 @@
  * the route to a target leaves through, the VLAN tags between it and the
  * bond, the source address, the request itself; and the addresses of an
  * ARP frame a port received. When to probe and what a reply proves is the
- * driver's (rust_bond/bond/arp.rs).
+ * driver's (rust_bond/bond/arp.rs). At the end, balance-tlb's learning
+ * packets, which take the same way up through the VLANs.
  */
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
+#include <linux/pkt_sched.h>
 #include <linux/icmpv6.h>
 #include <linux/ipv6.h>
 #include <net/addrconf.h>
@@ -580,4 +582,81 @@ u16 rb_skb_protocol(const struct sk_buff *skb)
 unsigned long rb_jiffies(void)
 {
 	return jiffies;
+}
+
+/*
+ * balance-tlb's learning packets (alb_send_lp_vid()): a frame from and to
+ * @mac, of type ETH_P_LOOPBACK, that teaches the switch on @port's side
+ * where @mac is.
+ */
+static void rb_lp_send(struct net_device *port, const u8 *mac, __be16 proto, u16 vid)
+{
+	struct {
+		u8 dst[ETH_ALEN];
+		u8 src[ETH_ALEN];
+		__be16 type;
+		u8 padding[ETH_ZLEN - ETH_HLEN];
+	} __packed pkt = { .type = htons(ETH_P_LOOPBACK) };
+	struct sk_buff *skb;
+
+	memcpy(pkt.dst, mac, ETH_ALEN);
+	memcpy(pkt.src, mac, ETH_ALEN);
+	skb = dev_alloc_skb(sizeof(pkt));
+	if (!skb)
+		return;
+	skb_put_data(skb, &pkt, sizeof(pkt));
+	skb_reset_mac_header(skb);
+	skb->network_header = skb->mac_header + ETH_HLEN;
+	skb->protocol = pkt.type;
+	skb->priority = TC_PRIO_CONTROL;
+	skb->dev = port;
+	if (vid)
+		__vlan_hwaccel_put_tag(skb, proto, vid);
+	dev_queue_xmit(skb);
+}
+
+struct rb_lp_walk {
+	struct net_device *bond;
+	struct net_device *port;
+	const u8 *mac;
+	bool strict;
+};
+
+/* alb_upper_dev_walk(). */
+static int rb_lp_upper(struct net_device *upper, struct netdev_nested_priv *priv)
+{
+	struct rb_lp_walk *w = priv->data;
+
+	if (is_vlan_dev(upper) && w->bond->lower_level == upper->lower_level - 1)
+		rb_lp_send(w->port,
+			   upper->addr_assign_type == NET_ADDR_STOLEN ? w->mac : upper->dev_addr,
+			   vlan_dev_vlan_proto(upper), vlan_dev_vlan_id(upper));
+	/* A macvlan only when not strict (the active port's), tagged with
+	 * the VLAN, if any, just above the bond on its way up.
+	 */
+	if (netif_is_macvlan(upper) && !w->strict) {
+		struct rb_vlan_tag tags[RB_MAX_PATH + 1] = {};
+
+		if (!rb_device_path(w->bond, upper, tags, 0))
+			return 0;
+		rb_lp_send(w->port, upper->dev_addr, tags[0].proto, tags[0].id);
+	}
+	return 0;
+}
+
+/*
+ * alb_send_learning_packets(): one untagged from @mac, one per VLAN right
+ * above @bond (from the VLAN's own address unless it took the bond's), and
+ * unless @strict one per macvlan above it.
+ */
+void rb_lb_learning_packets(struct net_device *bond, struct net_device *port, const u8 *mac,
+			    bool strict)
+{
+	struct rb_lp_walk w = { .bond = bond, .port = port, .mac = mac, .strict = strict };
+	struct netdev_nested_priv priv = { .data = &w };
+
+	rb_lp_send(port, mac, 0, 0);
+	rcu_read_lock();
+	netdev_walk_all_upper_dev_rcu(bond, rb_lp_upper, &priv);
+	rcu_read_unlock();
 }

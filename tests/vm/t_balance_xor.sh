@@ -4,39 +4,6 @@
 
 B=/sys/class/net/bond0/bonding
 
-# xor_net: three ports up; bond0 with 192.0.2.1/24 and 2001:db8::1/64, a
-# VLAN bond0.10 (198.51.100.1/24) and a macvlan mv0 with its own MAC
-# (203.0.113.1/24); each destination xorflows uses a fixed neighbour entry
-# with a MAC of its own, so that nothing but the flows is sent. (The MACs'
-# last bytes do not follow the addresses': under layer2+3 the two would
-# cancel out.)
-xor_net() {
-	local i
-	mk_ports 3
-	enslave eth0 eth1 eth2
-	sysctl -qw net.ipv6.conf.bond0.accept_ra=0 net.ipv6.conf.bond0.router_solicitations=0 \
-		net.ipv6.conf.bond0.dad_transmits=0 net.ipv6.conf.bond0.disable_ipv6=0
-	bond_up_ip
-	ip addr add 2001:db8::1/64 dev bond0 nodad
-	ip link add link bond0 name bond0.10 type vlan id 10
-	ip link add mv0 link bond0 address 02:00:00:00:02:01 type macvlan mode bridge
-	ip link set bond0.10 up
-	ip link set mv0 up
-	ip addr add 198.51.100.1/24 dev bond0.10
-	ip addr add 203.0.113.1/24 dev mv0
-	for i in 2 3 4 5; do
-		ip neigh replace "192.0.2.$i" lladdr "$(printf '02:00:00:00:01:%02x' $((i * 37)))" dev bond0 nud permanent
-		ip neigh replace "2001:db8::$i" lladdr "$(printf '02:00:00:00:02:%02x' $((i * 41)))" dev bond0 nud permanent
-	done
-	for i in 2 3; do
-		ip neigh replace "198.51.100.$i" lladdr "$(printf '02:00:00:00:03:%02x' $((i * 43)))" dev bond0.10 nud permanent
-		ip neigh replace "203.0.113.$i" lladdr "$(printf '02:00:00:00:04:%02x' $((i * 47)))" dev mv0 nud permanent
-	done
-	wait_for sh -c '[ $(grep -c "^MII Status: up" /proc/net/bonding/bond0) -eq 4 ]' || echo "ports not all up"
-}
-
-flows() { "$VMDIR/xorflows" eth0 eth1 eth2 | sed "s/^/$1: /"; }
-
 # Every policy; then, with layer3+4, a port's carrier goes and comes back.
 scenario_xor_flows() {
 	local p

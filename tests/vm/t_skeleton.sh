@@ -84,7 +84,7 @@ test_bad_parameters_fail_the_load() {
 		mode=7|Invalid bonding mode "7"
 		mode=|Invalid bonding mode ""
 		mode=-1|Invalid bonding mode "-1"
-		mode=broadcast|rust_bond: Error: mode broadcast \(3\) is not implemented by rust_bond \(mode accepts balance-rr, active-backup, balance-xor\)
+		mode=broadcast|rust_bond: Error: mode broadcast \(3\) is not implemented by rust_bond \(mode accepts balance-rr, active-backup, balance-xor, balance-tlb\)
 		mode=4|mode 802.3ad \(4\) is not implemented
 		tx_queues=0|rust_bond: Error: tx_queues \(0\) not in range 1-255
 		tx_queues=256|tx_queues \(256\) not in range 1-255
@@ -110,7 +110,7 @@ test_modinfo_lists_the_parameters() {
 	local info
 	info=$(modinfo -p "$KO")
 	expect_match "$info" 'max_bonds:Max number of bonded devices \(int\)' "max_bonds"
-	expect_match "$info" 'mode:Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor \(charp\)' "mode"
+	expect_match "$info" 'mode:Mode of operation; 0 for balance-rr, 1 for active-backup, 2 for balance-xor, 5 for balance-tlb \(charp\)' "mode"
 	expect_match "$info" 'tx_queues:Max number of transmit queues \(default = 16\) \(int\)' "tx_queues"
 	expect_eq "$(modinfo -F license "$KO")" GPL "license"
 }
