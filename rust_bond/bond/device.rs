@@ -585,10 +585,10 @@ impl Bond {
         if !port.can_tx() {
             if dynamic {
                 // bonding.ko frees its buckets on the spot.
-                if let Some(i) = sets.index_of(port) {
-                    self.tlb.table.clear_port(i as usize, false);
+                match sets.index_of(port) {
+                    Some(i) => self.tlb.clear(i as usize, port, false),
+                    None => port.set_tlb_load(0),
                 }
-                port.set_tlb_load(0);
             }
             return None;
         }

@@ -153,7 +153,7 @@ pub(crate) fn switch_active(
     if mode.is_lb() {
         super::tlb::active_change(dev, cfg, old.as_ref(), new.as_ref(), rtnl);
         if let Some(o) = &old {
-            o.set_lb_inactive_flags(cfg.values.all_slaves_active());
+            o.set_inactive_flags_in(mode, cfg.values.all_slaves_active(), rtnl);
         }
         if let Some(n) = &new {
             n.set_active_flags(rtnl);

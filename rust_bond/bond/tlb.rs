@@ -73,6 +73,14 @@ impl BondTlb {
         );
     }
 
+    /// Takes port `i` (of the published sets), `port`, its buckets and
+    /// its load (`__tlb_clear_slave()`); with `save_load` the buckets keep
+    /// what they carried as their history.
+    pub(crate) fn clear(&self, i: usize, port: &Port, save_load: bool) {
+        self.table.clear_port(i, save_load);
+        port.set_tlb_load(0);
+    }
+
     /// `tlb_dynamic_lb`: flows by load, not by hash.
     pub(crate) fn dynamic(&self) -> bool {
         self.dynamic.load(Relaxed)
@@ -109,10 +117,10 @@ impl Loads for SetLoads<'_> {
 /// they keep what they carried as their history.
 fn clear_port(dev: &BondDev, port: &Port, save_load: bool) {
     let rcu = RcuGuard::lock();
-    if let Some(i) = dev.data().ports(&rcu).and_then(|s| s.index_of(port)) {
-        dev.data().tlb.table.clear_port(i as usize, save_load);
+    match dev.data().ports(&rcu).and_then(|s| s.index_of(port)) {
+        Some(i) => dev.data().tlb.clear(i as usize, port, save_load),
+        None => port.set_tlb_load(0),
     }
-    port.set_tlb_load(0);
 }
 
 /// The port of `cfg` whose address is `mac` (`bond_slave_has_mac()`).
@@ -308,8 +316,7 @@ pub(crate) fn monitor(dev: &BondDev) {
                 }
                 if rebalance >= tlb::REBALANCE_SECS * tlb::TICKS_PER_SEC {
                     for (i, p) in sets.all.iter().enumerate() {
-                        t.table.clear_port(i, true);
-                        p.set_tlb_load(0);
+                        t.clear(i, p, true);
                         if is_active(p) {
                             p.set_tlb_load(t.table.take_unbalanced_load());
                         }
